@@ -1,0 +1,268 @@
+//! Multipart messages: one or more frames delivered atomically.
+
+use bytes::Bytes;
+
+/// A ZeroMQ message: one or more frames, sent and delivered as a whole.
+///
+/// A single-frame message holds its one frame without any extra allocation; frames
+/// are [`Bytes`], so cloning a message or handing its body to a socket never copies
+/// the payload.
+///
+/// ```
+/// use zocket_proto::Message;
+/// let mut m = Message::from("hello");
+/// m.push_back("world");
+/// assert_eq!(m.len(), 2);
+/// assert_eq!(&m[1][..], b"world");
+/// ```
+#[derive(Clone)]
+pub struct Message {
+    repr: Repr,
+}
+
+#[derive(Clone)]
+enum Repr {
+    Single(Bytes),
+    Multi(Vec<Bytes>),
+}
+
+impl Message {
+    /// A message of one frame.
+    pub fn single(frame: impl Into<Bytes>) -> Self {
+        Message {
+            repr: Repr::Single(frame.into()),
+        }
+    }
+
+    /// A message made of the given frames. An empty vector gives an empty message,
+    /// which cannot be sent until a frame is pushed.
+    pub fn from_frames(frames: Vec<Bytes>) -> Self {
+        Message {
+            repr: Repr::Multi(frames),
+        }
+    }
+
+    /// A message with no frame yet.
+    pub fn new() -> Self {
+        Message {
+            repr: Repr::Multi(Vec::new()),
+        }
+    }
+
+    /// The number of frames.
+    pub fn len(&self) -> usize {
+        match &self.repr {
+            Repr::Single(_) => 1,
+            Repr::Multi(v) => v.len(),
+        }
+    }
+
+    /// Whether the message has no frame.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The frames, in order.
+    pub fn frames(&self) -> &[Bytes] {
+        match &self.repr {
+            Repr::Single(b) => std::slice::from_ref(b),
+            Repr::Multi(v) => v,
+        }
+    }
+
+    /// The frame at `index`, if any.
+    pub fn get(&self, index: usize) -> Option<&Bytes> {
+        self.frames().get(index)
+    }
+
+    /// The first frame, if any.
+    pub fn first(&self) -> Option<&Bytes> {
+        self.frames().first()
+    }
+
+    /// The last frame, if any.
+    pub fn last(&self) -> Option<&Bytes> {
+        self.frames().last()
+    }
+
+    /// Total payload bytes over all frames.
+    pub fn byte_len(&self) -> usize {
+        self.frames().iter().map(Bytes::len).sum()
+    }
+
+    fn make_multi(&mut self) -> &mut Vec<Bytes> {
+        if let Repr::Single(b) = &mut self.repr {
+            let first = std::mem::take(b);
+            self.repr = Repr::Multi(vec![first]);
+        }
+        match &mut self.repr {
+            Repr::Multi(v) => v,
+            Repr::Single(_) => unreachable!("converted above"),
+        }
+    }
+
+    /// Appends a frame at the end.
+    pub fn push_back(&mut self, frame: impl Into<Bytes>) {
+        let frame = frame.into();
+        match &mut self.repr {
+            Repr::Multi(v) if v.is_empty() => self.repr = Repr::Single(frame),
+            _ => self.make_multi().push(frame),
+        }
+    }
+
+    /// Inserts a frame at the front (an envelope or routing id).
+    pub fn push_front(&mut self, frame: impl Into<Bytes>) {
+        let frame = frame.into();
+        match &mut self.repr {
+            Repr::Multi(v) if v.is_empty() => self.repr = Repr::Single(frame),
+            _ => self.make_multi().insert(0, frame),
+        }
+    }
+
+    /// Removes and returns the first frame.
+    pub fn pop_front(&mut self) -> Option<Bytes> {
+        match &mut self.repr {
+            Repr::Single(b) => {
+                let b = std::mem::take(b);
+                self.repr = Repr::Multi(Vec::new());
+                Some(b)
+            }
+            Repr::Multi(v) if v.is_empty() => None,
+            Repr::Multi(v) => Some(v.remove(0)),
+        }
+    }
+
+    /// Removes and returns the last frame.
+    pub fn pop_back(&mut self) -> Option<Bytes> {
+        match &mut self.repr {
+            Repr::Single(_) => self.pop_front(),
+            Repr::Multi(v) => v.pop(),
+        }
+    }
+
+    /// Consumes the message, giving its frames.
+    pub fn into_frames(self) -> Vec<Bytes> {
+        match self.repr {
+            Repr::Single(b) => vec![b],
+            Repr::Multi(v) => v,
+        }
+    }
+
+    /// Iterates over the frames.
+    pub fn iter(&self) -> std::slice::Iter<'_, Bytes> {
+        self.frames().iter()
+    }
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.frames() == other.frames()
+    }
+}
+
+impl Eq for Message {}
+
+impl std::hash::Hash for Message {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.frames().hash(state);
+    }
+}
+
+impl Default for Message {
+    fn default() -> Self {
+        Message::new()
+    }
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.frames()).finish()
+    }
+}
+
+impl std::ops::Index<usize> for Message {
+    type Output = Bytes;
+    fn index(&self, index: usize) -> &Bytes {
+        &self.frames()[index]
+    }
+}
+
+impl<'a> IntoIterator for &'a Message {
+    type Item = &'a Bytes;
+    type IntoIter = std::slice::Iter<'a, Bytes>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl From<Bytes> for Message {
+    fn from(b: Bytes) -> Self {
+        Message::single(b)
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    fn from(v: Vec<u8>) -> Self {
+        Message::single(v)
+    }
+}
+
+impl From<&'static str> for Message {
+    fn from(s: &'static str) -> Self {
+        Message::single(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+impl From<&'static [u8]> for Message {
+    fn from(s: &'static [u8]) -> Self {
+        Message::single(Bytes::from_static(s))
+    }
+}
+
+impl From<String> for Message {
+    fn from(s: String) -> Self {
+        Message::single(s)
+    }
+}
+
+impl From<Vec<Bytes>> for Message {
+    fn from(v: Vec<Bytes>) -> Self {
+        Message::from_frames(v)
+    }
+}
+
+impl FromIterator<Bytes> for Message {
+    fn from_iter<I: IntoIterator<Item = Bytes>>(iter: I) -> Self {
+        Message::from_frames(iter.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_grows_into_multi_and_back() {
+        let mut m = Message::new();
+        assert!(m.is_empty());
+        m.push_back("b");
+        assert_eq!(m.len(), 1);
+        m.push_front("a");
+        m.push_back("c");
+        assert_eq!(
+            m.frames(),
+            &[Bytes::from("a"), Bytes::from("b"), Bytes::from("c")]
+        );
+        assert_eq!(m.byte_len(), 3);
+        assert_eq!(m.pop_front().as_deref(), Some(&b"a"[..]));
+        assert_eq!(m.pop_back().as_deref(), Some(&b"c"[..]));
+        assert_eq!(m.pop_back().as_deref(), Some(&b"b"[..]));
+        assert_eq!(m.pop_back(), None);
+        let single = Message::single("x");
+        assert_eq!(single, Message::from_frames(vec![Bytes::from("x")]));
+        assert_eq!(single.clone().into_frames(), vec![Bytes::from("x")]);
+        let mut s = single;
+        assert_eq!(s.pop_back().as_deref(), Some(&b"x"[..]));
+        assert!(s.is_empty());
+    }
+}

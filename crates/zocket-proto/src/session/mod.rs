@@ -1,0 +1,488 @@
+//! One ZMTP connection as a state machine with no I/O.
+//!
+//! A [`Session`] is driven from outside, in the manner of `quinn-proto`:
+//!
+//! - bytes read from the transport go in through [`Session::handle_input`] (or, to
+//!   avoid a copy, are read straight into [`Session::input_buffer`] and announced
+//!   with [`Session::handle_buffered_input`]);
+//! - bytes to write come out of [`Session::poll_transmit`];
+//! - whole messages, subscriptions and the handshake's outcome come out of
+//!   [`Session::poll_event`];
+//! - [`Session::poll_timeout`] tells when [`Session::handle_timeout`] must be called.
+//!
+//! The greeting is queued for transmission as soon as the session is created, so
+//! the first bytes leave without waiting for the peer (libzmq withholds part of its
+//! greeting until it has seen ours).
+//!
+//! ```
+//! use std::time::Instant;
+//! use zocket_proto::{Event, Message, Session, SessionConfig, SocketType};
+//!
+//! let now = Instant::now();
+//! let mut push = Session::new(SessionConfig::new(SocketType::Push), now)?;
+//! let mut pull = Session::new(SessionConfig::new(SocketType::Pull), now)?;
+//! // A loopback "network": shuttle bytes both ways until both are quiet.
+//! fn pump(a: &mut Session, b: &mut Session, now: Instant) -> Result<(), zocket_proto::Error> {
+//!     loop {
+//!         let mut moved = false;
+//!         while let Some(chunk) = a.poll_transmit() { b.handle_input(&chunk, now)?; moved = true; }
+//!         while let Some(chunk) = b.poll_transmit() { a.handle_input(&chunk, now)?; moved = true; }
+//!         if !moved { return Ok(()); }
+//!     }
+//! }
+//! pump(&mut push, &mut pull, now)?;
+//! assert!(matches!(push.poll_event(), Some(Event::HandshakeSucceeded(_))));
+//! assert!(matches!(pull.poll_event(), Some(Event::HandshakeSucceeded(_))));
+//! push.send_message(&Message::from("hello"))?;
+//! pump(&mut push, &mut pull, now)?;
+//! assert_eq!(pull.poll_event(), Some(Event::Message(Message::from("hello"))));
+//! # Ok::<(), zocket_proto::Error>(())
+//! ```
+
+mod config;
+mod outbox;
+mod timers;
+
+pub use config::SessionConfig;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+
+use crate::command::{self, Command, MAX_PING_CONTEXT};
+use crate::error::{Error, ProtocolError, UsageError};
+use crate::frame::{self, Frame, FrameDecoder};
+use crate::greeting::{self, Greeting, GreetingDecoder, Version};
+use crate::mechanism::{Mechanism, null};
+use crate::message::Message;
+use crate::metadata::Metadata;
+use crate::socket_type::SocketType;
+use outbox::{Outbox, ZERO_COPY_THRESHOLD};
+use timers::Timers;
+
+/// What the handshake told us about the peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The ZMTP version the connection speaks (the lower of the two greetings).
+    pub version: Version,
+    /// The peer's socket type, if it announced one (libzmq does not require it).
+    pub socket_type: Option<SocketType>,
+    /// The peer's `Identity` property (empty when absent).
+    pub identity: Bytes,
+    /// Every property of the peer's READY.
+    pub metadata: Metadata,
+}
+
+/// Something the session delivers to the layer above.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The greeting and security handshake completed; messages may flow.
+    HandshakeSucceeded(PeerInfo),
+    /// A whole multipart message arrived.
+    Message(Message),
+    /// The peer subscribed to a topic prefix: a SUBSCRIBE command, or, towards a
+    /// PUB or XPUB socket, a one-frame message `0x01 topic` (the ZMTP 3.0 form).
+    Subscribe(Bytes),
+    /// The peer cancelled a subscription (CANCEL, or `0x00 topic` towards PUB/XPUB).
+    Cancel(Bytes),
+    /// The peer (a DISH) joined a group.
+    Join(Bytes),
+    /// The peer (a DISH) left a group.
+    Leave(Bytes),
+}
+
+#[derive(Debug)]
+enum State {
+    /// Waiting for the peer's 64-byte greeting.
+    Greeting,
+    /// Greeting done; waiting for the peer's READY.
+    Handshake,
+    /// Messages flow.
+    Ready,
+    /// A fatal error happened; the session does nothing more.
+    Closed,
+}
+
+/// One ZMTP 3.x connection, from greeting to close, without I/O. See the
+/// [module documentation](self).
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+    state: State,
+    greeting: GreetingDecoder,
+    version: Version,
+    decoder: FrameDecoder,
+    input: BytesMut,
+    partial: Vec<Bytes>,
+    outbox: Outbox,
+    events: VecDeque<Event>,
+    timers: Timers,
+}
+
+impl Session {
+    /// Starts a session at time `now` and queues our greeting for transmission.
+    ///
+    /// Fails with [`UsageError::InvalidConfig`] for a mechanism other than NULL, which
+    /// is not implemented yet.
+    pub fn new(config: SessionConfig, now: Instant) -> Result<Session, UsageError> {
+        if config.mechanism() != Mechanism::Null {
+            return Err(UsageError::InvalidConfig(
+                "only the NULL mechanism is implemented",
+            ));
+        }
+        if config.socket_type() == SocketType::Stream {
+            return Err(UsageError::InvalidConfig("STREAM sockets speak no ZMTP"));
+        }
+        let mut outbox = Outbox::default();
+        outbox
+            .buf()
+            .extend_from_slice(&Greeting::new(config.mechanism(), false).encode());
+        let timers = Timers {
+            handshake: config.handshake_ivl().map(|ivl| now + ivl),
+            ..Timers::default()
+        };
+        Ok(Session {
+            decoder: FrameDecoder::new(*config.limits()),
+            config,
+            state: State::Greeting,
+            greeting: GreetingDecoder::new(),
+            version: Version::V3_1,
+            input: BytesMut::new(),
+            partial: Vec::new(),
+            outbox,
+            events: VecDeque::new(),
+            timers,
+        })
+    }
+
+    /// The configuration the session was made with.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Whether the handshake has completed and messages may be sent.
+    pub fn is_ready(&self) -> bool {
+        matches!(self.state, State::Ready)
+    }
+
+    /// Whether a fatal error has closed the session.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed)
+    }
+
+    /// The negotiated ZMTP version (3.1 until the peer's greeting says otherwise).
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Feeds bytes received from the peer, in any chunking.
+    ///
+    /// On a fatal error the session closes: the error is returned once, every later
+    /// call returns [`Error::Closed`], and no new event is produced (events already
+    /// queued, such as messages that arrived whole before the bad bytes, stay
+    /// available from [`poll_event`](Self::poll_event)).
+    pub fn handle_input(&mut self, data: &[u8], now: Instant) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        self.input.extend_from_slice(data);
+        self.handle_buffered_input(now)
+    }
+
+    /// The buffer the session reads its input from. An I/O layer may read from the
+    /// transport straight into it (then call
+    /// [`handle_buffered_input`](Self::handle_buffered_input)) to avoid a copy; it
+    /// must bound how much it reserves itself, never by
+    /// [`FrameDecoder::needed`] alone.
+    pub fn input_buffer(&mut self) -> &mut BytesMut {
+        &mut self.input
+    }
+
+    /// Processes whatever was appended to [`input_buffer`](Self::input_buffer).
+    /// Errors are as for [`handle_input`](Self::handle_input).
+    pub fn handle_buffered_input(&mut self, now: Instant) -> Result<(), Error> {
+        let result = self.process_input(now);
+        if let Err(e) = &result {
+            if matches!(e, Error::Closed) {
+                return result;
+            }
+            self.close();
+        }
+        result
+    }
+
+    fn close(&mut self) {
+        self.state = State::Closed;
+        self.input = BytesMut::new();
+        self.partial = Vec::new();
+        self.outbox.clear();
+        self.timers.clear();
+    }
+
+    fn process_input(&mut self, now: Instant) -> Result<(), Error> {
+        if matches!(self.state, State::Closed) {
+            return Err(Error::Closed);
+        }
+        if matches!(self.state, State::Greeting) {
+            let (used, done) = self.greeting.feed(&self.input)?;
+            let _ = self.input.split_to(used);
+            let Some(peer) = done else { return Ok(()) };
+            self.on_greeting(peer)?;
+        }
+        while let Some(frame) = self.decoder.decode(&mut self.input)? {
+            self.timers.on_traffic();
+            self.on_frame(frame, now)?;
+        }
+        Ok(())
+    }
+
+    fn on_greeting(&mut self, peer: Greeting) -> Result<(), Error> {
+        let ours = self.config.mechanism();
+        if peer.mechanism != ours.greeting_field() {
+            return Err(ProtocolError::MechanismMismatch {
+                ours: ours.name(),
+                theirs: String::from_utf8_lossy(peer.mechanism_name()).into_owned(),
+            }
+            .into());
+        }
+        self.version = greeting::negotiated(Version::V3_1, peer.version);
+        let ready = null::ready_command(
+            self.config.socket_type(),
+            self.config.routing_id(),
+            self.config.metadata(),
+        );
+        ready.encode(self.outbox.buf())?;
+        self.state = State::Handshake;
+        Ok(())
+    }
+
+    fn on_frame(&mut self, frame: Frame, now: Instant) -> Result<(), Error> {
+        if frame.command {
+            let command = Command::parse(frame.body)?;
+            return self.on_command(command, now);
+        }
+        if !matches!(self.state, State::Ready) {
+            return Err(ProtocolError::UnexpectedDuringHandshake {
+                what: "message".into(),
+            }
+            .into());
+        }
+        if self.partial.len() >= self.config.limits().max_frames_per_message() {
+            return Err(ProtocolError::TooManyFrames {
+                limit: self.config.limits().max_frames_per_message(),
+            }
+            .into());
+        }
+        if frame.more {
+            self.partial.push(frame.body);
+            return Ok(());
+        }
+        let message = if self.partial.is_empty() {
+            Message::single(frame.body)
+        } else {
+            let mut frames = std::mem::take(&mut self.partial);
+            frames.push(frame.body);
+            Message::from_frames(frames)
+        };
+        self.on_message(message);
+        Ok(())
+    }
+
+    fn on_message(&mut self, message: Message) {
+        let ours = self.config.socket_type();
+        if message.len() == 1 && ours.receives_subscriptions() {
+            if let Some((subscribe, topic)) = command::parse_subscription_message(&message[0]) {
+                self.events.push_back(if subscribe {
+                    Event::Subscribe(topic)
+                } else {
+                    Event::Cancel(topic)
+                });
+                return;
+            }
+        }
+        if message.len() > 1 && ours.is_single_frame() {
+            // RFC 37 §Thread-Safe Socket Types: multipart messages are discarded whole.
+            return;
+        }
+        self.events.push_back(Event::Message(message));
+    }
+
+    fn on_command(&mut self, command: Command, now: Instant) -> Result<(), Error> {
+        match self.state {
+            State::Handshake => {
+                let peer = null::handle_peer_command(self.config.socket_type(), command)?;
+                self.state = State::Ready;
+                self.timers.handshake = None;
+                self.timers.next_ping = self.config.heartbeat_ivl().map(|ivl| now + ivl);
+                self.events.push_back(Event::HandshakeSucceeded(PeerInfo {
+                    version: self.version,
+                    socket_type: peer.socket_type,
+                    identity: peer.identity,
+                    metadata: peer.metadata,
+                }));
+                Ok(())
+            }
+            State::Ready => {
+                match command {
+                    Command::Ping { ttl, context } => {
+                        let context = context.slice(..context.len().min(MAX_PING_CONTEXT));
+                        Command::Pong { context }.encode(self.outbox.buf())?;
+                        if ttl > 0 {
+                            let millis = u64::from(ttl) * 100;
+                            self.timers.peer_ttl = Some(now + Duration::from_millis(millis));
+                            self.timers.peer_ttl_millis = millis;
+                        }
+                    }
+                    Command::Subscribe { topic } => self.events.push_back(Event::Subscribe(topic)),
+                    Command::Cancel { topic } => self.events.push_back(Event::Cancel(topic)),
+                    Command::Join { group } => self.events.push_back(Event::Join(group)),
+                    Command::Leave { group } => self.events.push_back(Event::Leave(group)),
+                    Command::Error { reason } => {
+                        return Err(ProtocolError::PeerSentError {
+                            reason: String::from_utf8_lossy(&reason).into_owned(),
+                        }
+                        .into());
+                    }
+                    // PONG only proves liveness (already noted); libzmq ignores any
+                    // other command after the handshake, and so do we.
+                    _ => {}
+                }
+                Ok(())
+            }
+            State::Greeting | State::Closed => Err(Error::Closed),
+        }
+    }
+
+    /// Queues a whole message for transmission. Frames of at least 8 KiB are queued
+    /// by reference, never copied.
+    pub fn send_message(&mut self, message: &Message) -> Result<(), UsageError> {
+        if !self.is_ready() {
+            return Err(UsageError::NotReady);
+        }
+        let frames = message.frames();
+        let Some((last, rest)) = frames.split_last() else {
+            return Err(UsageError::EmptyMessage);
+        };
+        for body in rest {
+            self.put_frame(true, body);
+        }
+        self.put_frame(false, last);
+        Ok(())
+    }
+
+    fn put_frame(&mut self, more: bool, body: &Bytes) {
+        if body.len() >= ZERO_COPY_THRESHOLD {
+            frame::encode_header(more, false, body.len(), self.outbox.buf());
+            self.outbox.push_shared(body.clone());
+        } else {
+            frame::encode_frame(more, false, body, self.outbox.buf());
+        }
+    }
+
+    /// Queues a command for transmission (after the handshake).
+    pub fn send_command(&mut self, command: &Command) -> Result<(), UsageError> {
+        if !self.is_ready() {
+            return Err(UsageError::NotReady);
+        }
+        command.encode(self.outbox.buf())
+    }
+
+    /// Sends a subscription in the form the peer understands: a SUBSCRIBE command to
+    /// a ZMTP 3.1 peer, a `0x01 topic` message to a 3.0 peer (as libzmq does).
+    pub fn send_subscribe(&mut self, topic: &[u8]) -> Result<(), UsageError> {
+        self.send_subscription(true, topic)
+    }
+
+    /// Cancels a subscription: CANCEL to a 3.1 peer, `0x00 topic` to a 3.0 peer.
+    pub fn send_cancel(&mut self, topic: &[u8]) -> Result<(), UsageError> {
+        self.send_subscription(false, topic)
+    }
+
+    fn send_subscription(&mut self, subscribe: bool, topic: &[u8]) -> Result<(), UsageError> {
+        if self.version >= Version::V3_1 {
+            let topic = Bytes::copy_from_slice(topic);
+            let command = if subscribe {
+                Command::Subscribe { topic }
+            } else {
+                Command::Cancel { topic }
+            };
+            self.send_command(&command)
+        } else {
+            self.send_message(&Message::single(command::subscription_message(
+                subscribe, topic,
+            )))
+        }
+    }
+
+    /// The next chunk of bytes to write to the transport, if any. Chunks must be
+    /// written in the order given.
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.outbox.pop()
+    }
+
+    /// How many bytes are waiting in [`poll_transmit`](Self::poll_transmit); an I/O
+    /// layer stops handing the session messages when this grows past its batch size.
+    pub fn pending_transmit(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must next be called, if ever.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.earliest()
+    }
+
+    /// Runs the timers due at `now`: sends PINGs, and fails the session when the
+    /// handshake or the peer's liveness is overdue.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let result = self.run_timers(now);
+        if result.is_err() {
+            self.close();
+        }
+        result
+    }
+
+    fn run_timers(&mut self, now: Instant) -> Result<(), Error> {
+        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
+        if due(self.timers.handshake) {
+            let millis = self
+                .config
+                .handshake_ivl()
+                .map_or(0, |d| d.as_millis() as u64);
+            return Err(Error::HandshakeTimeout { millis });
+        }
+        if due(self.timers.heartbeat_timeout) {
+            let millis = self
+                .config
+                .heartbeat_timeout()
+                .map_or(0, |d| d.as_millis() as u64);
+            return Err(Error::HeartbeatTimeout { millis });
+        }
+        if due(self.timers.peer_ttl) {
+            return Err(Error::HeartbeatTimeout {
+                millis: self.timers.peer_ttl_millis,
+            });
+        }
+        if due(self.timers.next_ping) {
+            let ping = Command::Ping {
+                ttl: self.config.heartbeat_ttl_deciseconds(),
+                context: Bytes::new(),
+            };
+            ping.encode(self.outbox.buf())?;
+            self.timers.next_ping = self.config.heartbeat_ivl().map(|ivl| now + ivl);
+            if self.timers.heartbeat_timeout.is_none() {
+                self.timers.heartbeat_timeout = self.config.heartbeat_timeout().map(|t| now + t);
+            }
+        }
+        Ok(())
+    }
+}
