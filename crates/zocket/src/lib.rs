@@ -1,13 +1,46 @@
-//! zocket: ZeroMQ-compatible messaging sockets in pure Rust.
+//! zocket: ZeroMQ-compatible messaging sockets in pure Rust, on tokio.
 //!
 //! zocket speaks ZMTP 3.x, ZeroMQ's wire protocol, so any libzmq, pyzmq, JeroMQ or
-//! CZMQ program can be its peer. This crate is the library users depend on; the
-//! protocol itself lives in the sans-IO crate [`zocket_proto`], re-exported here as
-//! [`proto`].
+//! CZMQ program can be its peer. The layers, top down:
 //!
-//! Status: the protocol core is complete for the NULL mechanism. The tokio engine,
-//! transports and socket patterns are being built (see the README's status table);
-//! until then this crate offers the protocol core and its message type.
+//! - [`Socket`]: the socket interface (bind, connect, send, recv, close), with
+//!   [`Options`], [`Monitor`] events, [`Endpoint`] addresses and one [`Error`] type;
+//! - `pattern`: each socket type's routing strategy over its pipes;
+//! - `pipe`: bounded per-peer queues (the HWM), handed to engines in batches;
+//! - `engine`: one task per connection driving a [`proto::Session`];
+//! - `transport`: tcp listeners and connecters (with reconnection);
+//! - [`proto`]: the sans-IO protocol core (crate `zocket-proto`).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> zocket::Result<()> {
+//! use zocket::{Socket, SocketType};
+//! let server = Socket::new(SocketType::Pair)?;
+//! let endpoint = server.bind("tcp://127.0.0.1:*").await?;
+//! let client = Socket::new(SocketType::Pair)?;
+//! client.connect(&endpoint).await?;
+//! client.send("Hello, server!").await?;
+//! let got = server.recv().await?;
+//! server.send("Hello, client!").await?;
+//! assert_eq!(&client.recv().await?[0][..], b"Hello, client!");
+//! # let _ = got; Ok(()) }
+//! ```
 
+mod core;
+pub mod endpoint;
+mod engine;
+pub mod error;
+pub mod monitor;
+pub mod options;
+mod pattern;
+mod pipe;
+mod socket;
+mod transport;
+
+pub use endpoint::Endpoint;
+pub use error::{Error, Result};
+pub use monitor::{Monitor, MonitorEvent};
+pub use options::Options;
+pub use socket::Socket;
 pub use zocket_proto as proto;
-pub use zocket_proto::Message;
+pub use zocket_proto::{Message, SocketType};

@@ -1,0 +1,300 @@
+//! The socket core: state shared by a socket handle and its connection tasks.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use zocket_proto::{Message, PeerInfo, SocketType};
+
+use crate::error::Error;
+use crate::monitor::{Monitor, MonitorEvent, MonitorHub};
+use crate::options::Options;
+use crate::pattern::{self, Pattern, SendError};
+use crate::pipe::{Outbound, Pipe, PipeId};
+
+/// What the application has not received yet, from every pipe, in arrival order.
+struct Inbound {
+    pipe: Arc<Pipe>,
+    msg: Message,
+}
+
+struct State {
+    pattern: Box<dyn Pattern>,
+    inbound: VecDeque<Inbound>,
+    attached: Vec<PipeId>,
+}
+
+/// A bound or connected endpoint, for unbind/disconnect.
+#[derive(Debug)]
+pub(crate) struct EndpointEntry {
+    pub(crate) endpoint: String,
+    pub(crate) bound: bool,
+    pub(crate) task: tokio::task::AbortHandle,
+    /// The connecter's pipe, which outlives its connections.
+    pub(crate) pipe: Option<Arc<Pipe>>,
+}
+
+/// Shared by the socket handle and all its tasks.
+pub(crate) struct Core {
+    pub(crate) socket_type: SocketType,
+    options: Mutex<Options>,
+    state: Mutex<State>,
+    recv_ready: Notify,
+    send_ready: Notify,
+    pub(crate) monitor: MonitorHub,
+    closing_tx: watch::Sender<bool>,
+    closed: AtomicBool,
+    pub(crate) tasks: Mutex<JoinSet<()>>,
+    pub(crate) endpoints: Mutex<Vec<EndpointEntry>>,
+    last_endpoint: Mutex<Option<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Core {
+    pub(crate) fn new(socket_type: SocketType) -> Result<Arc<Core>, Error> {
+        let pattern = pattern::for_type(socket_type)?;
+        Ok(Arc::new(Core {
+            socket_type,
+            options: Mutex::new(Options::for_type(socket_type)),
+            state: Mutex::new(State {
+                pattern,
+                inbound: VecDeque::new(),
+                attached: Vec::new(),
+            }),
+            recv_ready: Notify::new(),
+            send_ready: Notify::new(),
+            monitor: MonitorHub::default(),
+            closing_tx: watch::channel(false).0,
+            closed: AtomicBool::new(false),
+            tasks: Mutex::new(JoinSet::new()),
+            endpoints: Mutex::new(Vec::new()),
+            last_endpoint: Mutex::new(None),
+        }))
+    }
+
+    pub(crate) fn options(&self) -> Options {
+        lock(&self.options).clone()
+    }
+
+    pub(crate) fn set_options(&self, options: Options) {
+        *lock(&self.options) = options;
+    }
+
+    pub(crate) fn last_endpoint(&self) -> Option<String> {
+        lock(&self.last_endpoint).clone()
+    }
+
+    pub(crate) fn set_last_endpoint(&self, endpoint: String) {
+        *lock(&self.last_endpoint) = Some(endpoint);
+    }
+
+    pub(crate) fn monitor(&self) -> Monitor {
+        self.monitor.subscribe()
+    }
+
+    pub(crate) fn emit(&self, event: MonitorEvent) {
+        self.monitor.emit(event);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn closing(&self) -> watch::Receiver<bool> {
+        self.closing_tx.subscribe()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    /// Adds a pipe to the pattern.
+    pub(crate) fn attach(&self, pipe: &Arc<Pipe>) {
+        let mut st = self.state();
+        if !st.attached.contains(&pipe.id()) {
+            st.attached.push(pipe.id());
+            st.pattern.attach(pipe);
+        }
+        drop(st);
+        self.send_ready.notify_waiters();
+    }
+
+    /// The handshake on `pipe` completed; attaches it if needed. Returns the control
+    /// traffic to send first, or the reason the peer is refused.
+    pub(crate) fn ready(&self, pipe: &Arc<Pipe>, peer: &PeerInfo) -> Result<Vec<Outbound>, String> {
+        let mut st = self.state();
+        if !st.attached.contains(&pipe.id()) {
+            st.attached.push(pipe.id());
+            st.pattern.attach(pipe);
+        }
+        let result = st.pattern.ready(pipe, peer);
+        let greeting = st.pattern.greeting_traffic();
+        drop(st);
+        self.send_ready.notify_waiters();
+        result.map(|()| greeting)
+    }
+
+    pub(crate) fn disconnected(&self, id: PipeId) {
+        self.state().pattern.disconnected(id);
+    }
+
+    /// Changes the application's subscriptions (SUB, XSUB, DISH).
+    pub(crate) fn set_subscription(&self, subscribe: bool, topic: Bytes) -> Result<(), Error> {
+        self.state().pattern.set_subscription(subscribe, topic)
+    }
+
+    /// Removes a pipe for good; its undelivered inbound messages stay receivable.
+    pub(crate) fn detach(&self, pipe: &Arc<Pipe>) {
+        pipe.terminate();
+        let mut st = self.state();
+        if let Some(i) = st.attached.iter().position(|&id| id == pipe.id()) {
+            st.attached.swap_remove(i);
+            st.pattern.detach(pipe.id());
+        }
+    }
+
+    /// Hands a batch of messages from one pipe to the application.
+    pub(crate) fn push_inbound(&self, pipe: &Arc<Pipe>, batch: &mut Vec<Message>) {
+        if batch.is_empty() {
+            return;
+        }
+        pipe.add_inbound(batch.len());
+        {
+            let mut st = self.state();
+            st.inbound.extend(batch.drain(..).map(|msg| Inbound {
+                pipe: pipe.clone(),
+                msg,
+            }));
+        }
+        self.recv_ready.notify_waiters();
+    }
+
+    /// A peer subscribed or cancelled.
+    pub(crate) fn subscription(&self, pipe: &Arc<Pipe>, subscribe: bool, topic: Bytes) {
+        let up = self
+            .state()
+            .pattern
+            .subscription(pipe.id(), subscribe, topic);
+        if let Some(msg) = up {
+            // Delivered like any message, but not counted against the peer's RCVHWM.
+            let mut st = self.state();
+            pipe.add_inbound(1);
+            st.inbound.push_back(Inbound {
+                pipe: pipe.clone(),
+                msg,
+            });
+            drop(st);
+            self.recv_ready.notify_waiters();
+        }
+    }
+
+    /// An engine drained a pipe that was at its HWM: blocked senders may retry.
+    pub(crate) fn notify_send_ready(&self) {
+        self.send_ready.notify_waiters();
+    }
+
+    /// Sends one message, waiting for room up to `timeout` (`None` = forever,
+    /// zero = not at all).
+    pub(crate) async fn send(
+        &self,
+        mut msg: Message,
+        timeout: Option<Duration>,
+    ) -> Result<(), Error> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            if self.is_closed() {
+                return Err(Error::Closed);
+            }
+            let notified = self.send_ready.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let options = self.options();
+            match self.state().pattern.send(msg, &options) {
+                Ok(()) => return Ok(()),
+                Err(SendError::Refused(e)) => return Err(e),
+                Err(SendError::WouldBlock(back)) => msg = back,
+            }
+            match deadline {
+                Some(d) if d <= Instant::now() => {
+                    return Err(if timeout == Some(Duration::ZERO) {
+                        Error::WouldBlock
+                    } else {
+                        Error::Timeout
+                    });
+                }
+                Some(d) => {
+                    if tokio::time::timeout_at(d, notified).await.is_err() {
+                        // One last try at the deadline.
+                        continue;
+                    }
+                }
+                None => notified.await,
+            }
+        }
+    }
+
+    /// Receives one message, waiting up to `timeout` (`None` = forever, zero = not at all).
+    pub(crate) async fn recv(&self, timeout: Option<Duration>) -> Result<Message, Error> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            let notified = self.recv_ready.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut st = self.state();
+                st.pattern.check_recv()?;
+                while let Some(Inbound { pipe, msg }) = st.inbound.pop_front() {
+                    pipe.take_inbound();
+                    if let Some(msg) = st.pattern.recv(pipe.id(), msg)? {
+                        return Ok(msg);
+                    }
+                }
+            }
+            if self.is_closed() {
+                return Err(Error::Closed);
+            }
+            match deadline {
+                Some(d) if d <= Instant::now() => {
+                    return Err(if timeout == Some(Duration::ZERO) {
+                        Error::WouldBlock
+                    } else {
+                        Error::Timeout
+                    });
+                }
+                Some(d) => {
+                    let _ = tokio::time::timeout_at(d, notified).await;
+                }
+                None => notified.await,
+            }
+        }
+    }
+
+    /// Starts closing: engines flush what is queued (for up to LINGER) and stop.
+    pub(crate) fn begin_close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.closing_tx.send_replace(true);
+        self.recv_ready.notify_waiters();
+        self.send_ready.notify_waiters();
+        for e in lock(&self.endpoints).iter() {
+            if let Some(p) = &e.pipe {
+                p.poke();
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("socket_type", &self.socket_type)
+            .finish_non_exhaustive()
+    }
+}

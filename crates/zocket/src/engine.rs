@@ -1,0 +1,284 @@
+//! The engine: one task per connection, driving a `zocket_proto::Session` over a
+//! byte stream.
+//!
+//! Reads are decoded into many messages at once and handed up in one batch; queued
+//! outbound messages are drained from the pipe in batches and leave in vectored
+//! writes. The engine stops reading while the pipe's inbound side is at RCVHWM, so
+//! TCP flow control pushes back on the sender.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
+use zocket_proto::{Event, Session};
+
+use crate::core::Core;
+use crate::monitor::MonitorEvent;
+use crate::pipe::{Outbound, Pipe};
+
+/// Stop taking messages from the pipe once this many bytes wait to be written.
+const OUT_BATCH: usize = 256 * 1024;
+/// Messages taken from the pipe per lock.
+const DRAIN_BATCH: usize = 512;
+/// Smallest free space offered to a read.
+const READ_CHUNK: usize = 64 * 1024;
+/// Most slices per vectored write.
+const MAX_IOV: usize = 64;
+
+/// Where a connection came from, for monitor events.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnInfo {
+    /// The bound endpoint (accepted connections) or the connect endpoint.
+    pub(crate) endpoint: String,
+    /// The peer's address.
+    pub(crate) peer: Option<SocketAddr>,
+}
+
+/// Why an engine stopped.
+#[derive(Debug)]
+pub(crate) enum EngineExit {
+    /// The peer closed the connection.
+    PeerClosed,
+    /// The socket is closing and everything queued was written (or linger expired).
+    Closed,
+    /// The pipe was terminated (unbind/disconnect).
+    Terminated,
+    /// An I/O error.
+    Io(std::io::Error),
+    /// The peer broke the protocol or the handshake/heartbeat timed out.
+    Protocol {
+        /// The error.
+        error: zocket_proto::Error,
+        /// Whether the handshake had completed.
+        after_handshake: bool,
+    },
+    /// The pattern refused the peer (e.g. a second PAIR peer).
+    Refused(String),
+}
+
+impl EngineExit {
+    /// Whether a connecter should stop reconnecting (libzmq: protocol errors end
+    /// reconnection for that endpoint).
+    pub(crate) fn is_fatal_for_endpoint(&self) -> bool {
+        matches!(
+            self,
+            EngineExit::Protocol {
+                error: zocket_proto::Error::Protocol(_),
+                ..
+            }
+        )
+    }
+
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            EngineExit::PeerClosed => "peer closed the connection".into(),
+            EngineExit::Closed => "socket closed".into(),
+            EngineExit::Terminated => "endpoint removed".into(),
+            EngineExit::Io(e) => format!("I/O error: {e}"),
+            EngineExit::Protocol { error, .. } => error.to_string(),
+            EngineExit::Refused(why) => why.clone(),
+        }
+    }
+
+    /// The monitor event for this exit.
+    pub(crate) fn event(&self, info: &ConnInfo) -> MonitorEvent {
+        match self {
+            EngineExit::Protocol {
+                error,
+                after_handshake: false,
+            } => MonitorEvent::HandshakeFailed {
+                endpoint: info.endpoint.clone(),
+                peer: info.peer,
+                reason: error.to_string(),
+                protocol_code: match error {
+                    zocket_proto::Error::Protocol(p) => Some(p.zmq_code()),
+                    _ => None,
+                },
+            },
+            _ => MonitorEvent::Disconnected {
+                endpoint: info.endpoint.clone(),
+                peer: info.peer,
+                reason: self.reason(),
+            },
+        }
+    }
+}
+
+fn apply(session: &mut Session, out: Outbound) {
+    // The session is ready whenever this is called, and messages from the socket
+    // are never empty, so these cannot fail.
+    let _ = match out {
+        Outbound::Message(m) => session.send_message(&m),
+        Outbound::Subscribe(t) => session.send_subscribe(&t),
+        Outbound::Cancel(t) => session.send_cancel(&t),
+        Outbound::Join(g) => session.send_command(&zocket_proto::Command::Join { group: g }),
+        Outbound::Leave(g) => session.send_command(&zocket_proto::Command::Leave { group: g }),
+    };
+}
+
+async fn write_some<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    out: &VecDeque<Bytes>,
+) -> std::io::Result<usize> {
+    let slices: Vec<IoSlice<'_>> = out.iter().take(MAX_IOV).map(|c| IoSlice::new(c)).collect();
+    if slices.len() == 1 {
+        wr.write(&slices[0]).await
+    } else {
+        wr.write_vectored(&slices).await
+    }
+}
+
+fn advance(out: &mut VecDeque<Bytes>, mut n: usize) {
+    while n > 0 {
+        let Some(front) = out.front_mut() else { return };
+        if front.len() <= n {
+            n -= front.len();
+            out.pop_front();
+        } else {
+            front.advance(n);
+            n = 0;
+        }
+    }
+}
+
+/// Runs one connection until it ends.
+pub(crate) async fn run<R, W>(
+    core: &Arc<Core>,
+    mut rd: R,
+    mut wr: W,
+    pipe: &Arc<Pipe>,
+    info: &ConnInfo,
+) -> EngineExit
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let options = core.options();
+    let linger = options.linger;
+    let mut session = match Session::new(
+        options.session_config(core.socket_type),
+        Instant::now().into_std(),
+    ) {
+        Ok(s) => s,
+        Err(e) => return EngineExit::Refused(e.to_string()),
+    };
+    let mut closing = core.closing();
+    let mut linger_deadline: Option<Instant> = None;
+    let mut out: VecDeque<Bytes> = VecDeque::new();
+    let mut out_len = 0usize;
+    let mut drained = Vec::with_capacity(DRAIN_BATCH);
+    let mut inbound = Vec::new();
+    let mut handshake_done = false;
+    loop {
+        if pipe.is_terminated() {
+            return EngineExit::Terminated;
+        }
+        // Take queued messages while the write backlog is small.
+        if session.is_ready() {
+            while out_len + session.pending_transmit() < OUT_BATCH {
+                drained.clear();
+                if pipe.drain(&mut drained, DRAIN_BATCH) {
+                    core.notify_send_ready();
+                }
+                if drained.is_empty() {
+                    break;
+                }
+                for o in drained.drain(..) {
+                    apply(&mut session, o);
+                }
+            }
+        }
+        while let Some(chunk) = session.poll_transmit() {
+            out_len += chunk.len();
+            out.push_back(chunk);
+        }
+        let is_closing = *closing.borrow();
+        if is_closing {
+            let idle = out.is_empty() && pipe.queued() == 0;
+            if idle || linger == Some(std::time::Duration::ZERO) {
+                return EngineExit::Closed;
+            }
+            if linger_deadline.is_none() {
+                linger_deadline = linger.map(|l| Instant::now() + l);
+            }
+        }
+        let deadline = [
+            session.poll_timeout().map(Instant::from_std),
+            linger_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let can_read = !pipe.inbound_full();
+        let want_outbound = session.is_ready() && out_len < OUT_BATCH;
+        let buf = session.input_buffer();
+        if buf.capacity() - buf.len() < READ_CHUNK / 4 {
+            // Grow with the data actually received (doubling), never by a declared size.
+            buf.reserve(READ_CHUNK.max(buf.len()));
+        }
+        tokio::select! {
+            r = rd.read_buf(session.input_buffer()), if can_read => {
+                match r {
+                    Ok(0) => return EngineExit::PeerClosed,
+                    Ok(_) => {}
+                    Err(e) => return EngineExit::Io(e),
+                }
+                let result = session.handle_buffered_input(Instant::now().into_std());
+                // Deliver what arrived whole before any error.
+                while let Some(event) = session.poll_event() {
+                    match event {
+                        Event::Message(m) => inbound.push(m),
+                        Event::HandshakeSucceeded(peer) => {
+                            handshake_done = true;
+                            core.emit(MonitorEvent::HandshakeSucceeded { endpoint: info.endpoint.clone(), peer: info.peer });
+                            match core.ready(pipe, &peer) {
+                                Ok(first) => first.into_iter().for_each(|o| apply(&mut session, o)),
+                                Err(why) => return EngineExit::Refused(why),
+                            }
+                        }
+                        Event::Subscribe(t) | Event::Join(t) => {
+                            core.push_inbound(pipe, &mut inbound);
+                            core.subscription(pipe, true, t);
+                        }
+                        Event::Cancel(t) | Event::Leave(t) => {
+                            core.push_inbound(pipe, &mut inbound);
+                            core.subscription(pipe, false, t);
+                        }
+                        _ => {}
+                    }
+                }
+                core.push_inbound(pipe, &mut inbound);
+                if let Err(error) = result {
+                    return EngineExit::Protocol { error, after_handshake: handshake_done };
+                }
+            }
+            r = write_some(&mut wr, &out), if !out.is_empty() => {
+                match r {
+                    Ok(0) => return EngineExit::PeerClosed,
+                    Ok(n) => { advance(&mut out, n); out_len -= n; }
+                    Err(e) => return EngineExit::Io(e),
+                }
+            }
+            () = pipe.wait_outbound(), if want_outbound && !is_closing => {}
+            () = pipe.wait_read_resume(), if !can_read => {}
+            () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                let now = Instant::now();
+                if linger_deadline.is_some_and(|d| d <= now) {
+                    return EngineExit::Closed;
+                }
+                if let Err(error) = session.handle_timeout(now.into_std()) {
+                    return EngineExit::Protocol { error, after_handshake: handshake_done };
+                }
+            }
+            r = closing.changed(), if !is_closing => {
+                if r.is_err() {
+                    return EngineExit::Closed;
+                }
+            }
+        }
+    }
+}

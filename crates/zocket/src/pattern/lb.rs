@@ -1,0 +1,53 @@
+//! Load balancing: round-robin over the pipes that have room (libzmq `lb`).
+
+use std::sync::Arc;
+
+use crate::pipe::{Outbound, Pipe, PipeId};
+
+/// Round-robin over attached pipes, skipping those at their HWM.
+#[derive(Debug, Default)]
+pub(crate) struct LoadBalancer {
+    pipes: Vec<Arc<Pipe>>,
+    next: usize,
+}
+
+impl LoadBalancer {
+    pub(crate) fn add(&mut self, pipe: &Arc<Pipe>) {
+        if !self.pipes.iter().any(|p| p.id() == pipe.id()) {
+            self.pipes.push(pipe.clone());
+        }
+    }
+
+    pub(crate) fn remove(&mut self, id: PipeId) {
+        if let Some(i) = self.pipes.iter().position(|p| p.id() == id) {
+            self.pipes.remove(i);
+            if self.next > i {
+                self.next -= 1;
+            }
+            if self.next >= self.pipes.len() {
+                self.next = 0;
+            }
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pipes.is_empty()
+    }
+
+    /// Queues `msg` on the next pipe with room; returns that pipe, or gives the
+    /// message back when every pipe is full (or there is none).
+    pub(crate) fn send(&mut self, mut msg: Outbound) -> Result<Arc<Pipe>, Outbound> {
+        let n = self.pipes.len();
+        for k in 0..n {
+            let i = (self.next + k) % n;
+            match self.pipes[i].try_push(msg) {
+                Ok(()) => {
+                    self.next = (i + 1) % n;
+                    return Ok(self.pipes[i].clone());
+                }
+                Err(back) => msg = back,
+            }
+        }
+        Err(msg)
+    }
+}

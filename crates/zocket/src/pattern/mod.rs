@@ -1,0 +1,103 @@
+//! Patterns: each socket type's routing strategy over its set of pipes.
+//!
+//! A [`Pattern`] decides where an outgoing message goes (load-balance, fan-out,
+//! routing id, exclusive peer) and what an incoming one becomes (envelopes,
+//! subscriptions, REQ/REP state). It runs under the socket's lock and never waits:
+//! when no pipe can take a message it says [`SendError::WouldBlock`] and the socket
+//! waits for room.
+
+mod lb;
+mod pair;
+mod pipeline;
+
+pub(crate) use lb::LoadBalancer;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use zocket_proto::{Message, PeerInfo, SocketType};
+
+use crate::error::Error;
+use crate::options::Options;
+use crate::pipe::{Pipe, PipeId};
+
+/// Why a send did not go out.
+#[derive(Debug)]
+pub(crate) enum SendError {
+    /// No pipe can take it now; the message is handed back to retry once there is room.
+    WouldBlock(Message),
+    /// The send is refused (wrong state, wrong socket type, unroutable …).
+    Refused(Error),
+}
+
+/// A socket type's behaviour. Every method runs under the socket's lock.
+pub(crate) trait Pattern: Send + 'static {
+    /// A pipe joined the socket. For a connecting socket this happens at `connect`
+    /// (so messages can queue before the peer is there), unless IMMEDIATE is set; for
+    /// an accepted connection, when its handshake completes.
+    fn attach(&mut self, pipe: &Arc<Pipe>);
+
+    /// The handshake on an attached pipe completed. Returning an error refuses the
+    /// peer (PAIR's second peer, ROUTER's duplicate identity): the connection closes.
+    fn ready(&mut self, _pipe: &Arc<Pipe>, _peer: &PeerInfo) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The connection of a pipe that stays attached (a connecter's) went away; it may
+    /// come back after a reconnect.
+    fn disconnected(&mut self, _id: PipeId) {}
+
+    /// A pipe left the socket for good.
+    fn detach(&mut self, id: PipeId);
+
+    /// Routes one outgoing message.
+    fn send(&mut self, msg: Message, options: &Options) -> Result<(), SendError>;
+
+    /// Filters or transforms one incoming message before the application sees it;
+    /// `None` drops it.
+    fn recv(&mut self, _pipe: PipeId, msg: Message) -> Result<Option<Message>, Error> {
+        Ok(Some(msg))
+    }
+
+    /// Whether a receive is allowed now (REQ before a send is EFSM, PUB never).
+    fn check_recv(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// The peer on `pipe` subscribed (or cancelled). A message returned is delivered
+    /// to the application (XPUB).
+    fn subscription(&mut self, _pipe: PipeId, _subscribe: bool, _topic: Bytes) -> Option<Message> {
+        None
+    }
+
+    /// The application subscribed (`subscribe`) or unsubscribed on this socket
+    /// (SUB's `ZMQ_SUBSCRIBE`/`ZMQ_UNSUBSCRIBE`; DISH's join/leave). The pattern
+    /// records it and queues the command on every pipe.
+    fn set_subscription(&mut self, _subscribe: bool, _topic: Bytes) -> Result<(), Error> {
+        Err(Error::InvalidOption {
+            option: "subscribe",
+            reason: "this socket type has no subscriptions".into(),
+        })
+    }
+
+    /// Control traffic to send on a pipe whose handshake just completed, before any
+    /// message (SUB's subscriptions, DISH's groups).
+    fn greeting_traffic(&self) -> Vec<crate::pipe::Outbound> {
+        Vec::new()
+    }
+}
+
+/// The pattern for a socket type.
+pub(crate) fn for_type(t: SocketType) -> Result<Box<dyn Pattern>, Error> {
+    Ok(match t {
+        SocketType::Push => Box::new(pipeline::Push::default()),
+        SocketType::Pull => Box::new(pipeline::Pull),
+        SocketType::Pair => Box::new(pair::Pair::default()),
+        other => {
+            return Err(Error::NotSupported {
+                operation: "socket type not implemented yet",
+                socket_type: other,
+            });
+        }
+    })
+}

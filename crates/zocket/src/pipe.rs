@@ -1,0 +1,197 @@
+//! Pipes: the bounded queues between a socket and one peer connection.
+//!
+//! A pipe carries messages from the socket to the connection's engine (the
+//! outbound queue, limited by SNDHWM) and accounts for the messages the engine has
+//! handed up (limited by RCVHWM). Hand-off is batched: a sender pushes under a
+//! short lock and wakes the engine only when the engine is parked, and the engine
+//! drains many messages per wake-up. That keeps the cost per message to a lock and
+//! a queue push instead of a task wake-up.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+use zocket_proto::Message;
+
+/// Identifies a pipe within its socket.
+pub(crate) type PipeId = u64;
+
+/// What a socket hands an engine: a message, or a control command that the session
+/// encodes in the form the peer understands.
+#[derive(Debug, Clone)]
+pub(crate) enum Outbound {
+    /// A whole message.
+    Message(Message),
+    /// SUBSCRIBE (or `0x01 topic` to a ZMTP 3.0 peer).
+    Subscribe(Bytes),
+    /// CANCEL (or `0x00 topic` to a ZMTP 3.0 peer).
+    Cancel(Bytes),
+    /// JOIN a group (DISH towards RADIO).
+    Join(Bytes),
+    /// LEAVE a group.
+    Leave(Bytes),
+}
+
+static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// One peer's queues. Shared by the socket (producer of outbound messages, consumer
+/// of inbound ones) and the engine of the connection currently attached, if any.
+#[derive(Debug)]
+pub(crate) struct Pipe {
+    id: PipeId,
+    sndhwm: usize,
+    rcvhwm: usize,
+    out: Mutex<VecDeque<Outbound>>,
+    /// Set by the engine before it waits for outbound messages.
+    engine_parked: AtomicBool,
+    engine_wake: Notify,
+    /// Messages handed up by the engine and not yet received by the application.
+    inbound: AtomicUsize,
+    read_resume: Notify,
+    /// The pipe is being torn down; nothing more is queued.
+    terminated: AtomicBool,
+}
+
+impl Pipe {
+    /// A pipe with the given high-water marks (0 = unlimited).
+    pub(crate) fn new(sndhwm: usize, rcvhwm: usize) -> Pipe {
+        Pipe {
+            id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
+            sndhwm,
+            rcvhwm,
+            out: Mutex::new(VecDeque::new()),
+            engine_parked: AtomicBool::new(false),
+            engine_wake: Notify::new(),
+            inbound: AtomicUsize::new(0),
+            read_resume: Notify::new(),
+            terminated: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn id(&self) -> PipeId {
+        self.id
+    }
+
+    fn out_queue(&self) -> std::sync::MutexGuard<'_, VecDeque<Outbound>> {
+        self.out.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether one more outbound message fits under SNDHWM.
+    pub(crate) fn has_room(&self) -> bool {
+        self.sndhwm == 0 || self.out_queue().len() < self.sndhwm
+    }
+
+    /// Queues `msg` for the engine, or gives it back if the pipe is at SNDHWM or
+    /// terminated.
+    pub(crate) fn try_push(&self, msg: Outbound) -> Result<(), Outbound> {
+        if self.terminated.load(Ordering::Acquire) {
+            return Err(msg);
+        }
+        {
+            let mut q = self.out_queue();
+            if self.sndhwm != 0 && q.len() >= self.sndhwm {
+                return Err(msg);
+            }
+            q.push_back(msg);
+        }
+        self.wake_engine();
+        Ok(())
+    }
+
+    /// Queues `msg` whatever the HWM (used for subscriptions and other control
+    /// traffic that libzmq never drops at the mark).
+    pub(crate) fn force_push(&self, msg: Outbound) {
+        self.out_queue().push_back(msg);
+        self.wake_engine();
+    }
+
+    fn wake_engine(&self) {
+        if self.engine_parked.swap(false, Ordering::AcqRel) {
+            self.engine_wake.notify_one();
+        }
+    }
+
+    /// Moves up to `max` queued messages into `into`; returns whether the queue was
+    /// at its HWM before (so blocked senders should be told there is room now).
+    pub(crate) fn drain(&self, into: &mut Vec<Outbound>, max: usize) -> bool {
+        let mut q = self.out_queue();
+        let was_full = self.sndhwm != 0 && q.len() >= self.sndhwm;
+        let n = q.len().min(max);
+        into.extend(q.drain(..n));
+        was_full
+    }
+
+    /// Number of outbound messages waiting.
+    pub(crate) fn queued(&self) -> usize {
+        self.out_queue().len()
+    }
+
+    /// Drops every queued outbound message (pipe discarded, or IMMEDIATE).
+    pub(crate) fn clear(&self) {
+        self.out_queue().clear();
+    }
+
+    /// Waits until outbound messages may be available. The engine calls this after
+    /// finding the queue empty; a push in between is not missed because the parked
+    /// flag is set before the final check.
+    pub(crate) async fn wait_outbound(&self) {
+        let notified = self.engine_wake.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        self.engine_parked.store(true, Ordering::Release);
+        if !self.out_queue().is_empty() || self.terminated.load(Ordering::Acquire) {
+            self.engine_parked.store(false, Ordering::Release);
+            return;
+        }
+        notified.await;
+    }
+
+    /// Wakes the engine without a message (close, linger, terminate).
+    pub(crate) fn poke(&self) {
+        self.engine_parked.store(false, Ordering::Release);
+        self.engine_wake.notify_one();
+    }
+
+    /// The engine handed `n` messages up.
+    pub(crate) fn add_inbound(&self, n: usize) {
+        self.inbound.fetch_add(n, Ordering::AcqRel);
+    }
+
+    /// The application took one message of this pipe.
+    pub(crate) fn take_inbound(&self) {
+        let before = self.inbound.fetch_sub(1, Ordering::AcqRel);
+        // Resume reading at the low-water mark (half the HWM), as libzmq does.
+        if self.rcvhwm != 0 && before == self.rcvhwm.div_ceil(2) {
+            self.read_resume.notify_one();
+        }
+    }
+
+    /// Whether the engine must stop reading: RCVHWM messages are waiting.
+    pub(crate) fn inbound_full(&self) -> bool {
+        self.rcvhwm != 0 && self.inbound.load(Ordering::Acquire) >= self.rcvhwm
+    }
+
+    /// Waits until the application has taken enough messages to read again.
+    pub(crate) async fn wait_read_resume(&self) {
+        let notified = self.read_resume.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if !self.inbound_full() || self.is_terminated() {
+            return;
+        }
+        notified.await;
+    }
+
+    /// Marks the pipe dead and wakes its engine.
+    pub(crate) fn terminate(&self) {
+        self.terminated.store(true, Ordering::Release);
+        self.poke();
+        self.read_resume.notify_one();
+    }
+
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.terminated.load(Ordering::Acquire)
+    }
+}

@@ -1,0 +1,266 @@
+//! The socket interface: create, bind, connect, send, receive, close.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zocket_proto::{Message, SocketType};
+
+use crate::core::Core;
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::monitor::Monitor;
+use crate::options::Options;
+use crate::transport::tcp;
+
+/// A ZeroMQ-compatible socket of any type, on tokio.
+///
+/// Every method takes `&self`, so one socket can be shared by several tasks behind
+/// an `Arc`; [`send`](Self::send) and [`recv`](Self::recv) are cancel-safe: a
+/// `send` future dropped before it completes has either queued the whole message or
+/// none of it, and a `recv` future dropped before it completes has taken nothing.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> zocket::Result<()> {
+/// use zocket::{Socket, SocketType};
+/// let pull = Socket::new(SocketType::Pull)?;
+/// let endpoint = pull.bind("tcp://127.0.0.1:*").await?;
+/// let push = Socket::new(SocketType::Push)?;
+/// push.connect(&endpoint).await?;
+/// push.send("hello").await?;
+/// assert_eq!(&pull.recv().await?[0][..], b"hello");
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Socket {
+    core: Arc<Core>,
+}
+
+impl Socket {
+    /// Creates a socket of type `socket_type` with libzmq's default options.
+    ///
+    /// Fails with [`Error::NotSupported`] for a type not implemented yet.
+    pub fn new(socket_type: SocketType) -> Result<Socket> {
+        Ok(Socket {
+            core: Core::new(socket_type)?,
+        })
+    }
+
+    /// The socket's type.
+    pub fn socket_type(&self) -> SocketType {
+        self.core.socket_type
+    }
+
+    /// The current options.
+    pub fn options(&self) -> Options {
+        self.core.options()
+    }
+
+    /// Replaces the options. Like libzmq, options that shape connections apply to
+    /// endpoints bound or connected afterwards.
+    ///
+    /// ```
+    /// # fn main() -> zocket::Result<()> {
+    /// use zocket::{Socket, SocketType};
+    /// let s = Socket::new(SocketType::Push)?;
+    /// let mut o = s.options();
+    /// o.sndhwm = 10;
+    /// s.set_options(o)?;
+    /// assert_eq!(s.options().sndhwm, 10);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_options(&self, options: Options) -> Result<()> {
+        if options.routing_id.len() > 255 {
+            return Err(Error::InvalidOption {
+                option: "routing_id",
+                reason: format!(
+                    "{} bytes; at most 255 are allowed",
+                    options.routing_id.len()
+                ),
+            });
+        }
+        self.core.set_options(options);
+        Ok(())
+    }
+
+    /// Binds to `endpoint` (`tcp://*:5555`, `tcp://127.0.0.1:*` …) and returns the
+    /// resolved endpoint, with an ephemeral port filled in.
+    pub async fn bind(&self, endpoint: &str) -> Result<String> {
+        self.check_open()?;
+        let resolved = match Endpoint::from_str(endpoint)? {
+            Endpoint::Tcp(tcp_ep) => tcp::bind(&self.core, &tcp_ep, endpoint).await?,
+            _ => {
+                return Err(Error::UnsupportedTransport {
+                    endpoint: endpoint.to_string(),
+                });
+            }
+        };
+        self.core.set_last_endpoint(resolved.clone());
+        Ok(resolved)
+    }
+
+    /// Starts connecting to `endpoint` and returns at once: messages queue until the
+    /// peer is there, and the connection is re-established whenever it drops.
+    pub async fn connect(&self, endpoint: &str) -> Result<()> {
+        self.check_open()?;
+        match Endpoint::from_str(endpoint)? {
+            Endpoint::Tcp(tcp_ep) => tcp::connect(&self.core, tcp_ep, endpoint.to_string())?,
+            _ => {
+                return Err(Error::UnsupportedTransport {
+                    endpoint: endpoint.to_string(),
+                });
+            }
+        }
+        self.core.set_last_endpoint(endpoint.to_string());
+        Ok(())
+    }
+
+    fn remove_endpoint(&self, endpoint: &str, bound: bool) -> Result<()> {
+        let entry = {
+            let mut eps = self
+                .core
+                .endpoints
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let i = eps
+                .iter()
+                .position(|e| e.bound == bound && e.endpoint == endpoint)
+                .ok_or_else(|| Error::NotFound {
+                    endpoint: endpoint.to_string(),
+                })?;
+            eps.remove(i)
+        };
+        entry.task.abort();
+        if let Some(pipe) = entry.pipe {
+            self.core.detach(&pipe);
+        }
+        self.core.emit(crate::MonitorEvent::Closed {
+            endpoint: endpoint.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Stops listening on an endpoint returned by [`bind`](Self::bind).
+    /// Connections already accepted stay up, as in libzmq.
+    pub async fn unbind(&self, endpoint: &str) -> Result<()> {
+        self.remove_endpoint(endpoint, true)
+    }
+
+    /// Stops connecting to `endpoint` and drops its connection and queued messages.
+    pub async fn disconnect(&self, endpoint: &str) -> Result<()> {
+        self.remove_endpoint(endpoint, false)
+    }
+
+    /// Subscribes to messages whose first frame starts with `prefix` (SUB; an empty
+    /// prefix matches everything). Subscriptions are counted: subscribing twice needs
+    /// two unsubscribes. They are sent to every publisher, now and after reconnects.
+    pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+        self.core.set_subscription(true, bytes::Bytes::copy_from_slice(prefix.as_ref()))
+    }
+
+    /// Removes one subscription made with [`subscribe`](Self::subscribe).
+    pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+        self.core.set_subscription(false, bytes::Bytes::copy_from_slice(prefix.as_ref()))
+    }
+
+    /// The last endpoint bound (resolved) or connected (`ZMQ_LAST_ENDPOINT`).
+    pub fn last_endpoint(&self) -> Option<String> {
+        self.core.last_endpoint()
+    }
+
+    /// A stream of connection events from now on.
+    pub fn monitor(&self) -> Monitor {
+        self.core.monitor()
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.core.is_closed() {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sends a whole message, waiting for room up to SNDTIMEO.
+    pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
+        let timeout = self.core.options().sndtimeo;
+        self.send_timeout(msg, timeout).await
+    }
+
+    /// Sends a whole message, waiting for room up to `timeout` (`None` = forever).
+    pub async fn send_timeout(
+        &self,
+        msg: impl Into<Message>,
+        timeout: Option<Duration>,
+    ) -> Result<()> {
+        let msg = msg.into();
+        if msg.is_empty() {
+            return Err(Error::InvalidOption {
+                option: "message",
+                reason: "a message needs at least one frame".into(),
+            });
+        }
+        self.core.send(msg, timeout).await
+    }
+
+    /// Sends without waiting: [`Error::WouldBlock`] when no peer has room.
+    pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
+        let fut = self.send_timeout(msg, Some(Duration::ZERO));
+        poll_ready(fut)
+    }
+
+    /// Receives a whole message, waiting up to RCVTIMEO.
+    pub async fn recv(&self) -> Result<Message> {
+        let timeout = self.core.options().rcvtimeo;
+        self.core.recv(timeout).await
+    }
+
+    /// Receives a whole message, waiting up to `timeout` (`None` = forever).
+    pub async fn recv_timeout(&self, timeout: Option<Duration>) -> Result<Message> {
+        self.core.recv(timeout).await
+    }
+
+    /// Receives without waiting: [`Error::WouldBlock`] when nothing is queued.
+    pub fn try_recv(&self) -> Result<Message> {
+        poll_ready(self.core.recv(Some(Duration::ZERO)))
+    }
+
+    /// Closes the socket: stops accepting and connecting, then waits up to LINGER
+    /// for queued messages to be written before dropping the connections.
+    pub async fn close(self) -> Result<()> {
+        self.core.begin_close();
+        let linger = self.core.options().linger;
+        let mut tasks =
+            std::mem::take(&mut *self.core.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        let wait_all = async { while tasks.join_next().await.is_some() {} };
+        match linger {
+            Some(l) => {
+                // Engines stop by themselves at the linger deadline; the margin covers
+                // tasks between connection attempts.
+                let _ = tokio::time::timeout(l + Duration::from_millis(100), wait_all).await;
+            }
+            None => wait_all.await,
+        }
+        self.core.monitor.stop();
+        Ok(())
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        // Engines keep flushing queued messages in the background for up to LINGER.
+        self.core.begin_close();
+    }
+}
+
+/// Polls a future that never waits when given a zero timeout.
+fn poll_ready<T>(fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut fut = std::pin::pin!(fut);
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(r) => r,
+        std::task::Poll::Pending => Err(Error::WouldBlock),
+    }
+}

@@ -1,0 +1,160 @@
+//! PUSH/PULL over TCP: load balancing, fair queueing, HWM, linger, reconnect.
+
+use std::time::Duration;
+
+use zocket::{Error, Message, MonitorEvent, Socket, SocketType};
+
+const T: Duration = Duration::from_secs(5);
+
+async fn recv(s: &Socket) -> Message {
+    tokio::time::timeout(T, s.recv())
+        .await
+        .expect("timed out")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn push_to_pull_in_order_multipart_and_large() {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    assert!(ep.starts_with("tcp://127.0.0.1:"));
+    assert_eq!(pull.last_endpoint().as_deref(), Some(ep.as_str()));
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.connect(&ep).await.unwrap();
+    for i in 0..1000u32 {
+        push.send(i.to_be_bytes().to_vec()).await.unwrap();
+    }
+    for i in 0..1000u32 {
+        assert_eq!(&recv(&pull).await[0][..], &i.to_be_bytes());
+    }
+    let multi = Message::from_frames(vec!["a".into(), "".into(), vec![7u8; 1 << 20].into()]);
+    push.send(multi.clone()).await.unwrap();
+    assert_eq!(recv(&pull).await, multi);
+}
+
+#[tokio::test]
+async fn push_queues_before_the_peer_exists() {
+    let push = Socket::new(SocketType::Push).unwrap();
+    // Reserve a port, then free it so the PULL can bind it later.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ep = format!("tcp://127.0.0.1:{port}");
+    push.connect(&ep).await.unwrap();
+    push.send("early").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    pull.bind(&ep).await.unwrap();
+    assert_eq!(&recv(&pull).await[0][..], b"early");
+}
+
+#[tokio::test]
+async fn push_round_robins_over_pullers() {
+    let push = Socket::new(SocketType::Push).unwrap();
+    let ep = push.bind("tcp://127.0.0.1:*").await.unwrap();
+    let a = Socket::new(SocketType::Pull).unwrap();
+    let b = Socket::new(SocketType::Pull).unwrap();
+    let mut mon = push.monitor();
+    a.connect(&ep).await.unwrap();
+    b.connect(&ep).await.unwrap();
+    let mut ready = 0;
+    while ready < 2 {
+        if let MonitorEvent::HandshakeSucceeded { .. } =
+            tokio::time::timeout(T, mon.recv()).await.unwrap().unwrap()
+        {
+            ready += 1;
+        }
+    }
+    for i in 0..10u8 {
+        push.send(vec![i]).await.unwrap();
+    }
+    let (mut got_a, mut got_b) = (0, 0);
+    for _ in 0..5 {
+        recv(&a).await;
+        got_a += 1;
+        recv(&b).await;
+        got_b += 1;
+    }
+    assert_eq!((got_a, got_b), (5, 5));
+}
+
+#[tokio::test]
+async fn push_blocks_at_hwm_and_try_send_would_block() {
+    let push = Socket::new(SocketType::Push).unwrap();
+    let mut o = push.options();
+    o.sndhwm = 5;
+    push.set_options(o).unwrap();
+    // Connected to nothing: the pipe exists and holds exactly SNDHWM messages.
+    push.connect("tcp://127.0.0.1:1").await.unwrap();
+    for _ in 0..5 {
+        push.try_send("x").unwrap();
+    }
+    assert!(matches!(push.try_send("x"), Err(Error::WouldBlock)));
+    let r = push
+        .send_timeout("x", Some(Duration::from_millis(50)))
+        .await;
+    assert!(matches!(r, Err(Error::Timeout)));
+}
+
+#[tokio::test]
+async fn wrong_direction_is_not_supported() {
+    let push = Socket::new(SocketType::Push).unwrap();
+    assert_eq!(push.try_recv().unwrap_err().errno_name(), "ENOTSUP");
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    assert_eq!(pull.try_send("x").unwrap_err().errno_name(), "ENOTSUP");
+}
+
+#[tokio::test]
+async fn one_shot_sender_loses_nothing_with_linger() {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.connect(&ep).await.unwrap();
+    for i in 0..500u32 {
+        push.send(i.to_be_bytes().to_vec()).await.unwrap();
+    }
+    tokio::time::timeout(T, push.close())
+        .await
+        .expect("close hangs")
+        .unwrap();
+    for i in 0..500u32 {
+        assert_eq!(&recv(&pull).await[0][..], &i.to_be_bytes());
+    }
+}
+
+#[tokio::test]
+async fn reconnects_after_the_peer_restarts() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ep = format!("tcp://127.0.0.1:{port}");
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.connect(&ep).await.unwrap();
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    pull.bind(&ep).await.unwrap();
+    push.send("one").await.unwrap();
+    assert_eq!(&recv(&pull).await[0][..], b"one");
+    let mut o = pull.options();
+    o.linger = Some(Duration::ZERO);
+    pull.set_options(o).unwrap();
+    let mut mon = push.monitor();
+    pull.close().await.unwrap();
+    let next = |ev: &MonitorEvent| matches!(ev, MonitorEvent::Disconnected { .. });
+    while !next(&tokio::time::timeout(T, mon.recv()).await.unwrap().unwrap()) {}
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    pull.bind(&ep).await.unwrap();
+    // Wait for the reconnection: a message sent into the dying connection is lost,
+    // as with libzmq.
+    loop {
+        let ev = tokio::time::timeout(T, mon.recv()).await.unwrap().unwrap();
+        if matches!(ev, MonitorEvent::HandshakeSucceeded { .. }) {
+            break;
+        }
+    }
+    push.send("two").await.unwrap();
+    assert_eq!(&recv(&pull).await[0][..], b"two");
+}
