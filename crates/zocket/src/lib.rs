@@ -36,11 +36,13 @@ mod pattern;
 mod pipe;
 mod socket;
 mod transport;
+pub mod typed;
 
 pub use endpoint::Endpoint;
 pub use error::{Error, Result};
 pub use monitor::{Monitor, MonitorEvent};
 pub use options::Options;
 pub use socket::Socket;
+pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Sub, XPub, XSub};
 pub use zocket_proto as proto;
 pub use zocket_proto::{Message, SocketType};

@@ -156,12 +156,14 @@ impl Socket {
     /// prefix matches everything). Subscriptions are counted: subscribing twice needs
     /// two unsubscribes. They are sent to every publisher, now and after reconnects.
     pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
-        self.core.set_subscription(true, bytes::Bytes::copy_from_slice(prefix.as_ref()))
+        self.core
+            .set_subscription(true, bytes::Bytes::copy_from_slice(prefix.as_ref()))
     }
 
     /// Removes one subscription made with [`subscribe`](Self::subscribe).
     pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
-        self.core.set_subscription(false, bytes::Bytes::copy_from_slice(prefix.as_ref()))
+        self.core
+            .set_subscription(false, bytes::Bytes::copy_from_slice(prefix.as_ref()))
     }
 
     /// The last endpoint bound (resolved) or connected (`ZMQ_LAST_ENDPOINT`).

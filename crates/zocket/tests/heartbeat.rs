@@ -1,0 +1,74 @@
+//! Heartbeats over TCP: PINGs keep a quiet connection alive; a peer that stops
+//! answering is dropped.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use zocket::{MonitorEvent, Pull, Push};
+
+const T: Duration = Duration::from_secs(5);
+
+#[tokio::test]
+async fn quiet_connection_survives_many_intervals() {
+    let pull = Pull::new().unwrap();
+    let mut o = pull.options();
+    o.heartbeat_ivl = Some(Duration::from_millis(30));
+    pull.set_options(o.clone()).unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let push = Push::new().unwrap();
+    push.set_options(o).unwrap();
+    let mut m = pull.monitor();
+    push.connect(&ep).await.unwrap();
+    push.send("before").await.unwrap();
+    assert_eq!(
+        &tokio::time::timeout(T, pull.recv()).await.unwrap().unwrap()[0][..],
+        b"before"
+    );
+    // Ten intervals of silence from the application.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    push.send("after").await.unwrap();
+    assert_eq!(
+        &tokio::time::timeout(T, pull.recv()).await.unwrap().unwrap()[0][..],
+        b"after"
+    );
+    while let Some(ev) = m.try_recv() {
+        assert!(!matches!(ev, MonitorEvent::Disconnected { .. }), "{ev:?}");
+    }
+}
+
+#[tokio::test]
+async fn silent_peer_is_dropped_after_heartbeat_timeout() {
+    let pull = Pull::new().unwrap();
+    let mut o = pull.options();
+    o.heartbeat_ivl = Some(Duration::from_millis(50));
+    o.heartbeat_timeout = Some(Duration::from_millis(100));
+    pull.set_options(o).unwrap();
+    let mut m = pull.monitor();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    // A peer that completes the handshake, then never says anything again.
+    let mut s = TcpStream::connect(ep.trim_start_matches("tcp://"))
+        .await
+        .unwrap();
+    let mut g = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 1];
+    g.extend_from_slice(b"NULL");
+    g.resize(64, 0);
+    s.write_all(&g).await.unwrap();
+    s.write_all(b"\x04\x1a\x05READY\x0bSocket-Type\x00\x00\x00\x04PUSH")
+        .await
+        .unwrap();
+    let reason = loop {
+        let ev = tokio::time::timeout(T, m.recv()).await.unwrap().unwrap();
+        if let MonitorEvent::Disconnected { reason, .. } = ev {
+            break reason;
+        }
+    };
+    assert!(reason.contains("heartbeat"), "{reason}");
+    // It received at least one PING before being dropped.
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(T, s.read_to_end(&mut got)).await;
+    assert!(
+        got.windows(7).any(|w| w == b"\x04\x07\x04PING"),
+        "no PING seen"
+    );
+}
