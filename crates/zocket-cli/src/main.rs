@@ -1,5 +1,6 @@
 //! The `zocket` command-line tool.
 
+mod demo;
 mod selfcheck;
 
 use std::process::ExitCode;
@@ -16,18 +17,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Shows the system working end to end and prints a verdict.
-    ///
-    /// Today this exercises the ZMTP protocol core in memory: handshakes between
-    /// compatible socket types, request-reply, publish-subscribe and pipeline
-    /// messages, heartbeats, and rejection of hostile input. It becomes the
-    /// loopback-network demo once sockets land.
+    /// Shows the system working end to end over TCP on 127.0.0.1 and prints a
+    /// verdict: client-server, request-response and publish-subscribe, and the
+    /// point-to-point, one-to-many and many-to-many topologies.
     Demo,
+    /// Exercises the ZMTP protocol core in memory, without any network:
+    /// handshakes, request-reply, publish-subscribe and pipeline messages,
+    /// heartbeats, and rejection of hostile input.
+    Selfcheck,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Demo => selfcheck::run(),
+        Command::Demo => demo::run(),
+        Command::Selfcheck => selfcheck::run(),
     }
 }

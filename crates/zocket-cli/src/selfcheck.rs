@@ -1,4 +1,4 @@
-//! `zocket demo` while sockets are being built: an in-memory run of the protocol core.
+//! `zocket selfcheck`: an in-memory run of the protocol core, no network involved.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -137,7 +137,7 @@ type Check = (&'static str, fn(Instant) -> Result<String, String>);
 /// Runs every check, prints a transcript and a verdict line.
 pub(crate) fn run() -> ExitCode {
     let now = Instant::now();
-    println!("zocket demo: in-memory run of the ZMTP 3.1 protocol core (sockets come next)");
+    println!("zocket selfcheck: in-memory run of the ZMTP 3.1 protocol core");
     let checks: [Check; 5] = [
         ("request-response", request_reply),
         ("publish-subscribe", publish_subscribe),

@@ -234,11 +234,16 @@ where
                         Event::Message(m) => inbound.push(m),
                         Event::HandshakeSucceeded(peer) => {
                             handshake_done = true;
-                            core.emit(MonitorEvent::HandshakeSucceeded { endpoint: info.endpoint.clone(), peer: info.peer });
                             match core.ready(pipe, &peer) {
                                 Ok(first) => first.into_iter().for_each(|o| apply(&mut session, o)),
                                 Err(why) => return EngineExit::Refused(why),
                             }
+                            // Reported once the pipe is attached, so a program that waits
+                            // for this event can rely on the peer being routable.
+                            core.emit(MonitorEvent::HandshakeSucceeded {
+                                endpoint: info.endpoint.clone(),
+                                peer: info.peer,
+                            });
                         }
                         Event::Subscribe(t) | Event::Join(t) => {
                             core.push_inbound(pipe, &mut inbound);

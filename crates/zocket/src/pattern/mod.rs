@@ -95,7 +95,7 @@ pub(crate) fn for_type(t: SocketType) -> Result<Box<dyn Pattern>, Error> {
         SocketType::Pair => Box::new(pair::Pair::default()),
         other => {
             return Err(Error::NotSupported {
-                operation: "socket type not implemented yet",
+                operation: "creating a socket of this type (not implemented yet)",
                 socket_type: other,
             });
         }
