@@ -29,6 +29,20 @@ struct State {
     attached: Vec<PipeId>,
 }
 
+impl State {
+    /// Routes one outgoing message; a REQ's successful send also discards what was
+    /// waiting to be received.
+    fn send(&mut self, msg: Message, options: &Options) -> Result<(), SendError> {
+        let sent = self.pattern.send(msg, options);
+        if sent.is_ok() && self.pattern.discards_inbound_on_send() {
+            for stale in self.inbound.drain(..) {
+                stale.pipe.take_inbound();
+            }
+        }
+        sent
+    }
+}
+
 /// A bound or connected endpoint, for unbind/disconnect.
 #[derive(Debug)]
 pub(crate) struct EndpointEntry {
@@ -60,10 +74,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Core {
     pub(crate) fn new(socket_type: SocketType) -> Result<Arc<Core>, Error> {
-        let pattern = pattern::for_type(socket_type)?;
+        let mut pattern = pattern::for_type(socket_type)?;
+        let options = Options::for_type(socket_type);
+        pattern.options_changed(&options);
         Ok(Arc::new(Core {
             socket_type,
-            options: Mutex::new(Options::for_type(socket_type)),
+            options: Mutex::new(options),
             state: Mutex::new(State {
                 pattern,
                 inbound: VecDeque::new(),
@@ -85,7 +101,17 @@ impl Core {
     }
 
     pub(crate) fn set_options(&self, options: Options) {
+        self.state().pattern.options_changed(&options);
         *lock(&self.options) = options;
+    }
+
+    /// Hands the pending `ZMQ_CONNECT_ROUTING_ID`, if any, to the pattern for a new
+    /// connecter's `pipe`: each connect consumes it.
+    pub(crate) fn take_connect_routing_id(&self, pipe: &Arc<Pipe>) {
+        let routing_id = lock(&self.options).connect_routing_id.take();
+        if let Some(id) = routing_id {
+            self.state().pattern.set_connect_routing_id(pipe.id(), id);
+        }
     }
 
     pub(crate) fn last_endpoint(&self) -> Option<String> {
@@ -149,6 +175,19 @@ impl Core {
     /// Changes the application's subscriptions (SUB, XSUB, DISH).
     pub(crate) fn set_subscription(&self, subscribe: bool, topic: Bytes) -> Result<(), Error> {
         self.state().pattern.set_subscription(subscribe, topic)
+    }
+
+    /// Takes a connecter's pipe out of the pattern while its connection is down
+    /// (IMMEDIATE): queued messages are dropped, the pipe stays usable for the next
+    /// connection.
+    pub(crate) fn suspend(&self, pipe: &Arc<Pipe>) {
+        let mut st = self.state();
+        if let Some(i) = st.attached.iter().position(|&id| id == pipe.id()) {
+            st.attached.swap_remove(i);
+            st.pattern.detach(pipe.id());
+        }
+        drop(st);
+        pipe.clear();
     }
 
     /// Removes a pipe for good; its undelivered inbound messages stay receivable.
@@ -217,7 +256,7 @@ impl Core {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let options = self.options();
-            match self.state().pattern.send(msg, &options) {
+            match self.state().send(msg, &options) {
                 Ok(()) => return Ok(()),
                 Err(SendError::Refused(e)) => return Err(e),
                 Err(SendError::WouldBlock(back)) => msg = back,

@@ -158,3 +158,40 @@ async fn reconnects_after_the_peer_restarts() {
     push.send("two").await.unwrap();
     assert_eq!(&recv(&pull).await[0][..], b"two");
 }
+
+#[tokio::test]
+async fn immediate_queues_only_to_completed_connections_and_survives_reconnect() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ep = format!("tcp://127.0.0.1:{port}");
+    let push = Socket::new(SocketType::Push).unwrap();
+    let mut o = push.options();
+    o.immediate = true;
+    o.reconnect_ivl = Some(Duration::from_millis(20));
+    push.set_options(o).unwrap();
+    let mut mon = push.monitor();
+    push.connect(&ep).await.unwrap();
+    assert!(matches!(push.try_send("nobody"), Err(Error::WouldBlock)));
+    for round in 0..2 {
+        let pull = Socket::new(SocketType::Pull).unwrap();
+        let mut o = pull.options();
+        o.linger = Some(Duration::ZERO);
+        pull.set_options(o).unwrap();
+        pull.bind(&ep).await.unwrap();
+        while !matches!(
+            tokio::time::timeout(T, mon.recv()).await.unwrap().unwrap(),
+            MonitorEvent::HandshakeSucceeded { .. }
+        ) {}
+        push.send(format!("round {round}")).await.unwrap();
+        assert_eq!(recv(&pull).await[0], format!("round {round}").into_bytes());
+        pull.close().await.unwrap();
+        while !matches!(
+            tokio::time::timeout(T, mon.recv()).await.unwrap().unwrap(),
+            MonitorEvent::Disconnected { .. }
+        ) {}
+        assert!(matches!(push.try_send("gone"), Err(Error::WouldBlock)));
+    }
+}

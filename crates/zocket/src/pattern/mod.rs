@@ -6,9 +6,14 @@
 //! when no pipe can take a message it says [`SendError::WouldBlock`] and the socket
 //! waits for room.
 
+mod dealer;
+mod envelope;
 mod lb;
 mod pair;
 mod pipeline;
+mod rep;
+mod req;
+mod router;
 
 pub(crate) use lb::LoadBalancer;
 
@@ -85,6 +90,20 @@ pub(crate) trait Pattern: Send + 'static {
     fn greeting_traffic(&self) -> Vec<crate::pipe::Outbound> {
         Vec::new()
     }
+
+    /// The socket's options changed (and once at creation), for patterns that act on
+    /// options outside `send` (ROUTER_HANDOVER, PROBE_ROUTER).
+    fn options_changed(&mut self, _options: &Options) {}
+
+    /// A connecter's new `pipe`, not attached yet, is to be known by `routing_id`
+    /// (ROUTER's `ZMQ_CONNECT_ROUTING_ID`, consumed by each connect).
+    fn set_connect_routing_id(&mut self, _pipe: PipeId, _routing_id: Bytes) {}
+
+    /// Whether a successful send discards every message waiting to be received (REQ:
+    /// replies to earlier requests must not pass for the new one's).
+    fn discards_inbound_on_send(&self) -> bool {
+        false
+    }
 }
 
 /// The pattern for a socket type.
@@ -93,6 +112,10 @@ pub(crate) fn for_type(t: SocketType) -> Result<Box<dyn Pattern>, Error> {
         SocketType::Push => Box::new(pipeline::Push::default()),
         SocketType::Pull => Box::new(pipeline::Pull),
         SocketType::Pair => Box::new(pair::Pair::default()),
+        SocketType::Req => Box::new(req::Req::default()),
+        SocketType::Rep => Box::new(rep::Rep::default()),
+        SocketType::Dealer => Box::new(dealer::Dealer::default()),
+        SocketType::Router => Box::new(router::Router::default()),
         other => {
             return Err(Error::NotSupported {
                 operation: "creating a socket of this type (not implemented yet)",

@@ -157,6 +157,7 @@ pub(crate) fn connect(core: &Arc<Core>, ep: TcpEndpoint, given: String) -> Resul
     }
     let options = core.options();
     let pipe = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
+    core.take_connect_routing_id(&pipe);
     if !options.immediate {
         core.attach(&pipe);
     }
@@ -250,7 +251,7 @@ async fn connect_loop(core: Arc<Core>, ep: TcpEndpoint, given: String, pipe: Arc
                 core.emit(exit.event(&info));
                 core.disconnected(pipe.id());
                 if options.immediate {
-                    core.detach(&pipe);
+                    core.suspend(&pipe);
                 }
                 match exit {
                     EngineExit::Closed | EngineExit::Terminated => return,

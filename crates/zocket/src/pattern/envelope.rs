@@ -1,0 +1,82 @@
+//! Helpers shared by the request-reply sockets: the empty delimiter frame that ends
+//! an envelope, the `ZMQ_PROBE_ROUTER` probe, and random starting values for request
+//! and routing ids.
+
+use std::hash::{BuildHasher, Hasher};
+
+use bytes::Bytes;
+use zocket_proto::Message;
+
+use crate::pipe::Outbound;
+
+/// Splits `msg` after its first empty frame that is not the last frame.
+///
+/// Returns the envelope (routing frames and the delimiter) and the body, or `None`
+/// when the message has no delimiter followed by a body. The last frame never counts
+/// as a delimiter: a delimiter announces more frames (libzmq checks its MORE flag).
+pub(super) fn split_envelope(msg: Message) -> Option<(Vec<Bytes>, Message)> {
+    let mut frames = msg.into_frames();
+    let last = frames.len().checked_sub(1)?;
+    let delimiter = frames[..last].iter().position(Bytes::is_empty)?;
+    let body = frames.split_off(delimiter + 1);
+    Some((frames, Message::from_frames(body)))
+}
+
+/// Puts `envelope` in front of `body`.
+pub(super) fn join(envelope: Vec<Bytes>, body: Message) -> Message {
+    let mut frames = envelope;
+    frames.extend(body.into_frames());
+    Message::from_frames(frames)
+}
+
+/// The traffic a new connection starts with: with `ZMQ_PROBE_ROUTER`, one empty
+/// single-frame message so that a ROUTER peer learns our routing id at once.
+pub(super) fn probe_traffic(probe_router: bool) -> Vec<Outbound> {
+    if probe_router {
+        vec![Outbound::Message(Message::single(Bytes::new()))]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A random `u32`, from the process's randomly keyed hasher (no RNG dependency).
+pub(super) fn random_u32() -> u32 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0),
+    );
+    h.finish() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(frames: &[&'static str]) -> Message {
+        frames
+            .iter()
+            .map(|f| Bytes::from_static(f.as_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn splits_at_the_first_delimiter() {
+        let (env, body) = split_envelope(msg(&["a", "b", "", "x", "", "y"])).unwrap();
+        assert_eq!(env, vec![Bytes::from("a"), Bytes::from("b"), Bytes::new()]);
+        assert_eq!(body, msg(&["x", "", "y"]));
+        assert_eq!(join(env, body), msg(&["a", "b", "", "x", "", "y"]));
+    }
+
+    #[test]
+    fn a_trailing_empty_frame_is_not_a_delimiter() {
+        assert!(split_envelope(msg(&["a", "b"])).is_none());
+        assert!(split_envelope(msg(&["a", ""])).is_none());
+        assert!(split_envelope(msg(&[""])).is_none());
+        assert!(split_envelope(Message::new()).is_none());
+        let (env, body) = split_envelope(msg(&["", ""])).unwrap();
+        assert_eq!((env.len(), body), (1, msg(&[""])));
+    }
+}

@@ -1,0 +1,156 @@
+//! REQ: the synchronous requester, strictly alternating send and receive (RFC 28).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use zocket_proto::Message;
+
+use super::envelope::{probe_traffic, random_u32};
+use super::{LoadBalancer, Pattern, SendError};
+use crate::error::Error;
+use crate::options::Options;
+use crate::pipe::{Outbound, Pipe, PipeId};
+
+/// The request a REQ socket awaits the reply to.
+#[derive(Debug)]
+struct Pending {
+    /// The pipe the request went out on; only its replies are accepted.
+    pipe: PipeId,
+    /// That pipe was detached or lost its connection: a reply from any pipe is taken.
+    pipe_gone: bool,
+    /// The request id sent before the delimiter (`ZMQ_REQ_CORRELATE`).
+    request_id: Option<u32>,
+}
+
+/// REQ: each request gets an empty delimiter frame (after a request id with
+/// `ZMQ_REQ_CORRELATE`) and goes round-robin to one peer; the next message received
+/// must be that peer's reply.
+#[derive(Debug)]
+pub(crate) struct Req {
+    lb: LoadBalancer,
+    pending: Option<Pending>,
+    /// The id of the next correlated request.
+    next_request_id: u32,
+    probe_router: bool,
+}
+
+impl Default for Req {
+    fn default() -> Self {
+        Req {
+            lb: LoadBalancer::default(),
+            pending: None,
+            next_request_id: random_u32(),
+            probe_router: false,
+        }
+    }
+}
+
+impl Req {
+    fn lose_pipe(&mut self, id: PipeId) {
+        if let Some(p) = self.pending.as_mut().filter(|p| p.pipe == id) {
+            p.pipe_gone = true;
+        }
+    }
+
+    /// The body of `msg` if it is the awaited reply.
+    fn accept(pending: &Pending, pipe: PipeId, msg: Message) -> Option<Message> {
+        if pipe != pending.pipe && !pending.pipe_gone {
+            return None;
+        }
+        let mut frames = msg.into_frames().into_iter();
+        if let Some(id) = pending.request_id {
+            if frames.next()? != id.to_ne_bytes()[..] {
+                return None;
+            }
+        }
+        if !frames.next()?.is_empty() {
+            return None;
+        }
+        let body: Message = frames.collect();
+        (!body.is_empty()).then_some(body)
+    }
+}
+
+impl Pattern for Req {
+    fn attach(&mut self, pipe: &Arc<Pipe>) {
+        self.lb.add(pipe);
+    }
+
+    fn disconnected(&mut self, id: PipeId) {
+        self.lose_pipe(id);
+    }
+
+    fn detach(&mut self, id: PipeId) {
+        self.lb.remove(id);
+        self.lose_pipe(id);
+    }
+
+    fn send(&mut self, msg: Message, options: &Options) -> Result<(), SendError> {
+        if self.pending.is_some() && !options.req_relaxed {
+            return Err(SendError::Refused(Error::Fsm {
+                operation: "send",
+                state: "awaiting a reply",
+            }));
+        }
+        let request_id = options.req_correlate.then_some(self.next_request_id);
+        let mut frames = Vec::with_capacity(msg.len() + 2);
+        frames.extend(request_id.map(|id| Bytes::copy_from_slice(&id.to_ne_bytes())));
+        frames.push(Bytes::new());
+        let prefix = frames.len();
+        frames.extend(msg.into_frames());
+        match self
+            .lb
+            .send(Outbound::Message(Message::from_frames(frames)))
+        {
+            Ok(pipe) => {
+                self.pending = Some(Pending {
+                    pipe: pipe.id(),
+                    pipe_gone: false,
+                    request_id,
+                });
+                if request_id.is_some() {
+                    self.next_request_id = self.next_request_id.wrapping_add(1);
+                }
+                Ok(())
+            }
+            Err(Outbound::Message(m)) => {
+                let body: Message = m.into_frames().into_iter().skip(prefix).collect();
+                Err(SendError::WouldBlock(body))
+            }
+            Err(_) => unreachable!("lb gives back what it was given"),
+        }
+    }
+
+    fn recv(&mut self, pipe: PipeId, msg: Message) -> Result<Option<Message>, Error> {
+        let Some(pending) = &self.pending else {
+            return Ok(None);
+        };
+        let body = Self::accept(pending, pipe, msg);
+        if body.is_some() {
+            self.pending = None;
+        }
+        Ok(body)
+    }
+
+    fn check_recv(&self) -> Result<(), Error> {
+        match self.pending {
+            Some(_) => Ok(()),
+            None => Err(Error::Fsm {
+                operation: "receive",
+                state: "no request is outstanding",
+            }),
+        }
+    }
+
+    fn discards_inbound_on_send(&self) -> bool {
+        true
+    }
+
+    fn options_changed(&mut self, options: &Options) {
+        self.probe_router = options.probe_router;
+    }
+
+    fn greeting_traffic(&self) -> Vec<Outbound> {
+        probe_traffic(self.probe_router)
+    }
+}
