@@ -195,3 +195,83 @@ async fn immediate_queues_only_to_completed_connections_and_survives_reconnect()
         assert!(matches!(push.try_send("gone"), Err(Error::WouldBlock)));
     }
 }
+
+#[tokio::test]
+async fn rcvhwm_pushes_back_on_the_sender() {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let mut o = pull.options();
+    o.rcvhwm = 10;
+    pull.set_options(o).unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let push = Socket::new(SocketType::Push).unwrap();
+    let mut o = push.options();
+    o.sndhwm = 10;
+    push.set_options(o).unwrap();
+    push.connect(&ep).await.unwrap();
+    // 64 KiB messages fill the kernel buffers quickly; the receiver reads nothing.
+    let body = bytes::Bytes::from(vec![1u8; 64 * 1024]);
+    let mut sent = 0usize;
+    loop {
+        match push
+            .send_timeout(body.clone(), Some(Duration::from_millis(300)))
+            .await
+        {
+            Ok(()) => sent += 1,
+            Err(Error::Timeout) => break,
+            Err(e) => panic!("{e}"),
+        }
+        assert!(sent < 10_000, "the sender was never pushed back");
+    }
+    // Everything sent is delivered once the receiver reads.
+    for _ in 0..sent {
+        assert_eq!(recv(&pull).await[0].len(), 64 * 1024);
+    }
+}
+
+#[tokio::test]
+async fn ipv6_loopback() {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let mut o = pull.options();
+    o.ipv6 = true;
+    pull.set_options(o).unwrap();
+    let ep = pull.bind("tcp://[::1]:*").await.unwrap();
+    assert!(ep.starts_with("tcp://[::1]:"), "{ep}");
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.connect(&ep).await.unwrap();
+    push.send("over v6").await.unwrap();
+    assert_eq!(&recv(&pull).await[0][..], b"over v6");
+}
+
+#[tokio::test]
+async fn dns_name_connects() {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let port = ep.rsplit(':').next().unwrap();
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.connect(&format!("tcp://localhost:{port}"))
+        .await
+        .unwrap();
+    push.send("by name").await.unwrap();
+    assert_eq!(&recv(&pull).await[0][..], b"by name");
+}
+
+#[tokio::test]
+async fn malformed_and_unsupported_endpoints() {
+    let s = Socket::new(SocketType::Push).unwrap();
+    assert_eq!(
+        s.connect("tcp://127.0.0.1").await.unwrap_err().errno_name(),
+        "EINVAL"
+    );
+    assert_eq!(
+        s.connect("tcp://127.0.0.1:*")
+            .await
+            .unwrap_err()
+            .errno_name(),
+        "EINVAL"
+    );
+    assert_eq!(
+        s.bind("bogus://x").await.unwrap_err().errno_name(),
+        "EPROTONOSUPPORT"
+    );
+    assert_eq!(s.bind("nothing").await.unwrap_err().errno_name(), "EINVAL");
+}
