@@ -169,7 +169,26 @@ impl Core {
     }
 
     pub(crate) fn disconnected(&self, id: PipeId) {
-        self.state().pattern.disconnected(id);
+        let mut st = self.state();
+        st.pattern.disconnected(id);
+        self.after_pipe_change(st);
+    }
+
+    /// After a pipe left or lost its connection: hands the pattern's own messages
+    /// (XPUB's cancellations) to the application, and lets blocked senders retry (a
+    /// full pipe that went away no longer holds back an XPUB_NODROP send).
+    fn after_pipe_change(&self, mut st: MutexGuard<'_, State>) {
+        let events = st.pattern.take_events();
+        let delivered = !events.is_empty();
+        for (pipe, msg) in events {
+            pipe.add_inbound(1);
+            st.inbound.push_back(Inbound { pipe, msg });
+        }
+        drop(st);
+        if delivered {
+            self.recv_ready.notify_waiters();
+        }
+        self.send_ready.notify_waiters();
     }
 
     /// Changes the application's subscriptions (SUB, XSUB, DISH).
@@ -186,7 +205,7 @@ impl Core {
             st.attached.swap_remove(i);
             st.pattern.detach(pipe.id());
         }
-        drop(st);
+        self.after_pipe_change(st);
         pipe.clear();
     }
 
@@ -198,6 +217,7 @@ impl Core {
             st.attached.swap_remove(i);
             st.pattern.detach(pipe.id());
         }
+        self.after_pipe_change(st);
     }
 
     /// Hands a batch of messages from one pipe to the application.
@@ -205,9 +225,13 @@ impl Core {
         if batch.is_empty() {
             return;
         }
-        pipe.add_inbound(batch.len());
         {
             let mut st = self.state();
+            if st.pattern.discards_inbound() {
+                batch.clear();
+                return;
+            }
+            pipe.add_inbound(batch.len());
             st.inbound.extend(batch.drain(..).map(|msg| Inbound {
                 pipe: pipe.clone(),
                 msg,

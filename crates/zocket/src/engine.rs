@@ -115,8 +115,6 @@ fn apply(session: &mut Session, out: Outbound) {
         Outbound::Message(m) => session.send_message(&m),
         Outbound::Subscribe(t) => session.send_subscribe(&t),
         Outbound::Cancel(t) => session.send_cancel(&t),
-        Outbound::Join(g) => session.send_command(&zocket_proto::Command::Join { group: g }),
-        Outbound::Leave(g) => session.send_command(&zocket_proto::Command::Leave { group: g }),
     };
 }
 

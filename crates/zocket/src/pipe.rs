@@ -28,10 +28,6 @@ pub(crate) enum Outbound {
     Subscribe(Bytes),
     /// CANCEL (or `0x00 topic` to a ZMTP 3.0 peer).
     Cancel(Bytes),
-    /// JOIN a group (DISH towards RADIO).
-    Join(Bytes),
-    /// LEAVE a group.
-    Leave(Bytes),
 }
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);

@@ -152,8 +152,8 @@ impl Socket {
         self.remove_endpoint(endpoint, false)
     }
 
-    /// Subscribes to messages whose first frame starts with `prefix` (SUB; an empty
-    /// prefix matches everything). Subscriptions are counted: subscribing twice needs
+    /// Subscribes to messages whose first frame starts with `prefix` (SUB and XSUB;
+    /// an empty prefix matches everything). Subscriptions are counted: subscribing twice needs
     /// two unsubscribes. They are sent to every publisher, now and after reconnects.
     pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
         self.core

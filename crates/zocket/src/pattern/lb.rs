@@ -30,10 +30,6 @@ impl LoadBalancer {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.pipes.is_empty()
-    }
-
     /// Queues `msg` on the next pipe with room; returns that pipe, or gives the
     /// message back when every pipe is full (or there is none).
     pub(crate) fn send(&mut self, mut msg: Outbound) -> Result<Arc<Pipe>, Outbound> {

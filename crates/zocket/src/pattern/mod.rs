@@ -8,12 +8,16 @@
 
 mod dealer;
 mod envelope;
+mod fanout;
 mod lb;
 mod pair;
 mod pipeline;
+mod pubsub;
 mod rep;
 mod req;
 mod router;
+mod trie;
+mod upstream;
 
 pub(crate) use lb::LoadBalancer;
 
@@ -64,6 +68,13 @@ pub(crate) trait Pattern: Send + 'static {
         Ok(Some(msg))
     }
 
+    /// Whether messages from peers are discarded on arrival (PUB: subscribers send
+    /// nothing but subscriptions, which arrive as events). Discarded messages never
+    /// count against RCVHWM, so they cannot stall a connection's subscriptions.
+    fn discards_inbound(&self) -> bool {
+        false
+    }
+
     /// Whether a receive is allowed now (REQ before a send is EFSM, PUB never).
     fn check_recv(&self) -> Result<(), Error> {
         Ok(())
@@ -104,6 +115,14 @@ pub(crate) trait Pattern: Send + 'static {
     fn discards_inbound_on_send(&self) -> bool {
         false
     }
+
+    /// Messages the pattern produced by itself since the last call, each with the
+    /// pipe it concerns (XPUB's cancellations when a subscriber goes away). The
+    /// socket delivers them to the application after a pipe is detached, suspended
+    /// or disconnected.
+    fn take_events(&mut self) -> Vec<(Arc<Pipe>, Message)> {
+        Vec::new()
+    }
 }
 
 /// The pattern for a socket type.
@@ -116,6 +135,10 @@ pub(crate) fn for_type(t: SocketType) -> Result<Box<dyn Pattern>, Error> {
         SocketType::Rep => Box::new(rep::Rep::default()),
         SocketType::Dealer => Box::new(dealer::Dealer::default()),
         SocketType::Router => Box::new(router::Router::default()),
+        SocketType::Pub => Box::new(pubsub::Pub::default()),
+        SocketType::XPub => Box::new(pubsub::XPub::default()),
+        SocketType::Sub => Box::new(pubsub::Sub::default()),
+        SocketType::XSub => Box::new(pubsub::XSub::default()),
         other => {
             return Err(Error::NotSupported {
                 operation: "creating a socket of this type (not implemented yet)",
