@@ -46,3 +46,8 @@ pub use socket::Socket;
 pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Sub, XPub, XSub};
 pub use zocket_proto as proto;
 pub use zocket_proto::{Message, SocketType};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
