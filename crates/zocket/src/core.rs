@@ -1,7 +1,7 @@
 //! The socket core: state shared by a socket handle and its connection tasks.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -25,6 +25,8 @@ struct Inbound {
 
 struct State {
     pattern: Box<dyn Pattern>,
+    /// A copy of the options, read under the lock the send path takes anyway.
+    options: Options,
     inbound: VecDeque<Inbound>,
     attached: Vec<PipeId>,
 }
@@ -32,8 +34,8 @@ struct State {
 impl State {
     /// Routes one outgoing message; a REQ's successful send also discards what was
     /// waiting to be received.
-    fn send(&mut self, msg: Message, options: &Options) -> Result<(), SendError> {
-        let sent = self.pattern.send(msg, options);
+    fn send(&mut self, msg: Message) -> Result<(), SendError> {
+        let sent = self.pattern.send(msg, &self.options);
         if sent.is_ok() && self.pattern.discards_inbound_on_send() {
             for stale in self.inbound.drain(..) {
                 stale.pipe.take_inbound();
@@ -57,6 +59,8 @@ pub(crate) struct EndpointEntry {
 pub(crate) struct Core {
     pub(crate) socket_type: SocketType,
     options: Mutex<Options>,
+    sndtimeo: AtomicU64,
+    rcvtimeo: AtomicU64,
     state: Mutex<State>,
     recv_ready: Notify,
     send_ready: Notify,
@@ -66,6 +70,18 @@ pub(crate) struct Core {
     pub(crate) tasks: Mutex<JoinSet<()>>,
     pub(crate) endpoints: Mutex<Vec<EndpointEntry>>,
     last_endpoint: Mutex<Option<String>>,
+}
+
+const NO_TIMEOUT: u64 = u64::MAX;
+
+fn encode_timeout(t: Option<Duration>) -> u64 {
+    t.map_or(NO_TIMEOUT, |d| {
+        u64::try_from(d.as_nanos()).unwrap_or(NO_TIMEOUT - 1)
+    })
+}
+
+fn decode_timeout(v: u64) -> Option<Duration> {
+    (v != NO_TIMEOUT).then(|| Duration::from_nanos(v))
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -79,9 +95,12 @@ impl Core {
         pattern.options_changed(&options);
         Ok(Arc::new(Core {
             socket_type,
-            options: Mutex::new(options),
+            sndtimeo: AtomicU64::new(encode_timeout(options.sndtimeo)),
+            rcvtimeo: AtomicU64::new(encode_timeout(options.rcvtimeo)),
+            options: Mutex::new(options.clone()),
             state: Mutex::new(State {
                 pattern,
+                options,
                 inbound: VecDeque::new(),
                 attached: Vec::new(),
             }),
@@ -101,7 +120,15 @@ impl Core {
     }
 
     pub(crate) fn set_options(&self, options: Options) {
-        self.state().pattern.options_changed(&options);
+        self.sndtimeo
+            .store(encode_timeout(options.sndtimeo), Ordering::Relaxed);
+        self.rcvtimeo
+            .store(encode_timeout(options.rcvtimeo), Ordering::Relaxed);
+        {
+            let mut st = self.state();
+            st.pattern.options_changed(&options);
+            st.options = options.clone();
+        }
         *lock(&self.options) = options;
     }
 
@@ -109,8 +136,10 @@ impl Core {
     /// connecter's `pipe`: each connect consumes it.
     pub(crate) fn take_connect_routing_id(&self, pipe: &Arc<Pipe>) {
         let routing_id = lock(&self.options).connect_routing_id.take();
+        let mut st = self.state();
+        st.options.connect_routing_id = None;
         if let Some(id) = routing_id {
-            self.state().pattern.set_connect_routing_id(pipe.id(), id);
+            st.pattern.set_connect_routing_id(pipe.id(), id);
         }
     }
 
@@ -264,80 +293,100 @@ impl Core {
         self.send_ready.notify_waiters();
     }
 
-    /// Sends one message, waiting for room up to `timeout` (`None` = forever,
-    /// zero = not at all).
-    pub(crate) async fn send(
-        &self,
-        mut msg: Message,
-        timeout: Option<Duration>,
-    ) -> Result<(), Error> {
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            if self.is_closed() {
-                return Err(Error::Closed);
-            }
-            let notified = self.send_ready.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let options = self.options();
-            match self.state().send(msg, &options) {
-                Ok(()) => return Ok(()),
-                Err(SendError::Refused(e)) => return Err(e),
-                Err(SendError::WouldBlock(back)) => msg = back,
-            }
-            match deadline {
-                Some(d) if d <= Instant::now() => {
-                    return Err(if timeout == Some(Duration::ZERO) {
-                        Error::WouldBlock
-                    } else {
-                        Error::Timeout
-                    });
-                }
-                Some(d) => {
-                    if tokio::time::timeout_at(d, notified).await.is_err() {
-                        // One last try at the deadline.
-                        continue;
-                    }
-                }
-                None => notified.await,
-            }
+    /// One attempt at sending: `Ok(None)` when queued, `Ok(Some(msg))` when no pipe
+    /// has room.
+    fn try_send_once(&self, msg: Message) -> Result<Option<Message>, Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        match self.state().send(msg) {
+            Ok(()) => Ok(None),
+            Err(SendError::Refused(e)) => Err(e),
+            Err(SendError::WouldBlock(back)) => Ok(Some(back)),
         }
     }
 
-    /// Receives one message, waiting up to `timeout` (`None` = forever, zero = not at all).
-    pub(crate) async fn recv(&self, timeout: Option<Duration>) -> Result<Message, Error> {
+    /// Sends one message, waiting for room up to `timeout` (`None` = forever,
+    /// zero = not at all). The common case takes one lock and registers no waiter.
+    pub(crate) async fn send(&self, msg: Message, timeout: Option<Duration>) -> Result<(), Error> {
+        let Some(mut msg) = self.try_send_once(msg)? else {
+            return Ok(());
+        };
+        if timeout == Some(Duration::ZERO) {
+            return Err(Error::WouldBlock);
+        }
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            let notified = self.recv_ready.notified();
+            let notified = self.send_ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            {
-                let mut st = self.state();
-                st.pattern.check_recv()?;
-                while let Some(Inbound { pipe, msg }) = st.inbound.pop_front() {
-                    pipe.take_inbound();
-                    if let Some(msg) = st.pattern.recv(pipe.id(), msg)? {
-                        return Ok(msg);
-                    }
-                }
-            }
-            if self.is_closed() {
-                return Err(Error::Closed);
+            // Retry after registering, so a wake-up in between is not missed.
+            match self.try_send_once(msg)? {
+                None => return Ok(()),
+                Some(back) => msg = back,
             }
             match deadline {
-                Some(d) if d <= Instant::now() => {
-                    return Err(if timeout == Some(Duration::ZERO) {
-                        Error::WouldBlock
-                    } else {
-                        Error::Timeout
-                    });
-                }
+                Some(d) if d <= Instant::now() => return Err(Error::Timeout),
                 Some(d) => {
                     let _ = tokio::time::timeout_at(d, notified).await;
                 }
                 None => notified.await,
             }
         }
+    }
+
+    /// One attempt at receiving.
+    fn try_recv_once(&self) -> Result<Option<Message>, Error> {
+        let mut st = self.state();
+        st.pattern.check_recv()?;
+        while let Some(Inbound { pipe, msg }) = st.inbound.pop_front() {
+            pipe.take_inbound();
+            if let Some(msg) = st.pattern.recv(pipe.id(), msg)? {
+                return Ok(Some(msg));
+            }
+        }
+        drop(st);
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        Ok(None)
+    }
+
+    /// Receives one message, waiting up to `timeout` (`None` = forever, zero = not at
+    /// all). The common case takes one lock and registers no waiter.
+    pub(crate) async fn recv(&self, timeout: Option<Duration>) -> Result<Message, Error> {
+        if let Some(msg) = self.try_recv_once()? {
+            return Ok(msg);
+        }
+        if timeout == Some(Duration::ZERO) {
+            return Err(Error::WouldBlock);
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            let notified = self.recv_ready.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(msg) = self.try_recv_once()? {
+                return Ok(msg);
+            }
+            match deadline {
+                Some(d) if d <= Instant::now() => return Err(Error::Timeout),
+                Some(d) => {
+                    let _ = tokio::time::timeout_at(d, notified).await;
+                }
+                None => notified.await,
+            }
+        }
+    }
+
+    /// SNDTIMEO, read without cloning the options.
+    pub(crate) fn sndtimeo(&self) -> Option<Duration> {
+        decode_timeout(self.sndtimeo.load(Ordering::Relaxed))
+    }
+
+    /// RCVTIMEO, read without cloning the options.
+    pub(crate) fn rcvtimeo(&self) -> Option<Duration> {
+        decode_timeout(self.rcvtimeo.load(Ordering::Relaxed))
     }
 
     /// Starts closing: engines flush what is queued (for up to LINGER) and stop.

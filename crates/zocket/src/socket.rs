@@ -186,7 +186,7 @@ impl Socket {
 
     /// Sends a whole message, waiting for room up to SNDTIMEO.
     pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let timeout = self.core.options().sndtimeo;
+        let timeout = self.core.sndtimeo();
         self.send_timeout(msg, timeout).await
     }
 
@@ -214,7 +214,7 @@ impl Socket {
 
     /// Receives a whole message, waiting up to RCVTIMEO.
     pub async fn recv(&self) -> Result<Message> {
-        let timeout = self.core.options().rcvtimeo;
+        let timeout = self.core.rcvtimeo();
         self.core.recv(timeout).await
     }
 

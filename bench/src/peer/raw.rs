@@ -1,0 +1,209 @@
+//! The raw-TCP ceiling: tokio streams, a 4-byte little-endian length before each
+//! payload, writes batched through a 64 KiB `BufWriter`, reads decoded from one
+//! `BytesMut` into zero-copy `Bytes` frames. No protocol, no queues, no HWM: what
+//! a messaging library on tokio could reach at best with the same process split.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::{Args, PeerError, PeerResult, Role, SubCounter, ThrCounter};
+
+/// Smallest free space offered to a read.
+const READ_CHUNK: usize = 64 * 1024;
+/// Write batching.
+const WRITE_BUF: usize = 64 * 1024;
+
+fn addr(endpoint: &str) -> Result<String, PeerError> {
+    let hostport = endpoint
+        .strip_prefix("tcp://")
+        .ok_or_else(|| PeerError::Unsupported(format!("raw peer speaks tcp only: {endpoint}")))?;
+    Ok(match hostport.strip_suffix(":*") {
+        Some(host) => format!("{host}:0"),
+        None => hostport.to_string(),
+    })
+}
+
+async fn listen(endpoint: &str) -> Result<TcpListener, PeerError> {
+    let l = TcpListener::bind(addr(endpoint)?).await?;
+    super::ready(&format!("tcp://{}", l.local_addr()?));
+    Ok(l)
+}
+
+async fn accept(l: &TcpListener) -> Result<TcpStream, PeerError> {
+    let (s, _) = l.accept().await?;
+    s.set_nodelay(true)?;
+    Ok(s)
+}
+
+async fn dial(endpoint: &str) -> Result<TcpStream, PeerError> {
+    let s = TcpStream::connect(addr(endpoint)?).await?;
+    s.set_nodelay(true)?;
+    Ok(s)
+}
+
+/// Splits length-prefixed frames out of a stream.
+struct FrameReader<R> {
+    rd: R,
+    buf: BytesMut,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> FrameReader<R> {
+    fn new(rd: R) -> Self {
+        FrameReader {
+            rd,
+            buf: BytesMut::with_capacity(READ_CHUNK),
+        }
+    }
+
+    async fn next(&mut self) -> std::io::Result<Bytes> {
+        loop {
+            let mut want = READ_CHUNK / 4;
+            if self.buf.len() >= 4 {
+                let len = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]])
+                    as usize;
+                if self.buf.len() >= 4 + len {
+                    self.buf.advance(4);
+                    return Ok(self.buf.split_to(len).freeze());
+                }
+                want = want.max(4 + len - self.buf.len());
+            }
+            if self.buf.capacity() - self.buf.len() < want {
+                self.buf.reserve(want.max(READ_CHUNK));
+            }
+            if self.rd.read_buf(&mut self.buf).await? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+    }
+}
+
+async fn write_frame<W: tokio::io::AsyncWrite + Unpin>(
+    w: &mut BufWriter<W>,
+    payload: &[u8],
+) -> std::io::Result<()> {
+    w.write_all(&(payload.len() as u32).to_le_bytes()).await?;
+    w.write_all(payload).await
+}
+
+/// Runs one role.
+pub(crate) async fn run(a: &Args) -> PeerResult {
+    match a.role {
+        Role::Pull => {
+            let l = listen(&a.endpoint).await?;
+            let mut rd = FrameReader::new(accept(&l).await?);
+            let mut c = ThrCounter::default();
+            for _ in 0..a.count {
+                let f = rd.next().await?;
+                c.on_message(f.len(), a.size)?;
+            }
+            c.finish(a.count);
+        }
+        Role::Push => {
+            let mut w = BufWriter::with_capacity(WRITE_BUF, dial(&a.endpoint).await?);
+            let payload = vec![0u8; a.size];
+            let t0 = Instant::now();
+            for _ in 0..a.count {
+                write_frame(&mut w, &payload).await?;
+            }
+            w.flush().await?;
+            let secs = t0.elapsed().as_secs_f64();
+            w.shutdown().await?;
+            super::result(&[
+                ("count", a.count.to_string()),
+                ("secs", format!("{secs:.9}")),
+            ]);
+        }
+        Role::Rep => {
+            let l = listen(&a.endpoint).await?;
+            let (rd, wr) = accept(&l).await?.into_split();
+            let mut rd = FrameReader::new(rd);
+            let mut w = BufWriter::with_capacity(WRITE_BUF, wr);
+            for _ in 0..a.count + a.warmup {
+                let f = rd.next().await?;
+                write_frame(&mut w, &f).await?;
+                w.flush().await?;
+            }
+            super::result(&[("count", (a.count + a.warmup).to_string())]);
+        }
+        Role::Req => {
+            let (rd, wr) = dial(&a.endpoint).await?.into_split();
+            let mut rd = FrameReader::new(rd);
+            let mut w = BufWriter::with_capacity(WRITE_BUF, wr);
+            let payload = vec![0u8; a.size];
+            let mut rtt = Vec::with_capacity(a.count as usize);
+            for i in 0..a.warmup + a.count {
+                let t0 = Instant::now();
+                write_frame(&mut w, &payload).await?;
+                w.flush().await?;
+                let f = rd.next().await?;
+                let dt = t0.elapsed().as_nanos() as u64;
+                if f.len() != a.size {
+                    return Err(PeerError::Failed(format!(
+                        "reply of {} bytes, expected {}",
+                        f.len(),
+                        a.size
+                    )));
+                }
+                if i >= a.warmup {
+                    rtt.push(dt);
+                }
+            }
+            super::latency_result(rtt);
+        }
+        Role::Pub => {
+            // Fan-out by hand: the publisher waits for every subscriber and never
+            // drops, so the slowest one paces the rest.
+            let l = listen(&a.endpoint).await?;
+            let mut subs = Vec::with_capacity(a.subs);
+            for _ in 0..a.subs.max(1) {
+                subs.push(BufWriter::with_capacity(WRITE_BUF, accept(&l).await?));
+            }
+            let warm = super::tagged(a.size, super::TAG_WARM);
+            let data = super::tagged(a.size, super::TAG_DATA);
+            let end = super::tagged(a.size, super::TAG_END);
+            while super::stage() < 1 {
+                for w in &mut subs {
+                    write_frame(w, &warm).await?;
+                    w.flush().await?;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let t0 = Instant::now();
+            for _ in 0..a.count {
+                for w in &mut subs {
+                    write_frame(w, &data).await?;
+                }
+            }
+            for w in &mut subs {
+                write_frame(w, &end).await?;
+                w.flush().await?;
+            }
+            let secs = t0.elapsed().as_secs_f64();
+            for _ in 0..20_000 {
+                if super::stage() >= 2 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            super::result(&[
+                ("count", a.count.to_string()),
+                ("secs", format!("{secs:.9}")),
+            ]);
+        }
+        Role::Sub => {
+            let mut rd = FrameReader::new(dial(&a.endpoint).await?);
+            let mut c = SubCounter::default();
+            loop {
+                let f = rd.next().await?;
+                if !c.on_message(f.first().copied()) {
+                    break;
+                }
+            }
+            c.finish();
+        }
+    }
+    Ok(())
+}

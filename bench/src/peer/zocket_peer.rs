@@ -1,0 +1,138 @@
+//! The zocket peer, through the public `zocket::Socket` API only.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use zocket::{Socket, SocketType};
+
+use super::{Args, PeerError, PeerResult, Role, SubCounter, ThrCounter};
+
+fn socket(t: SocketType) -> Result<Socket, PeerError> {
+    Socket::new(t).map_err(|e| match e {
+        zocket::Error::NotSupported { .. } => PeerError::Unsupported(format!("{t:?}: {e}")),
+        other => PeerError::Failed(other.to_string()),
+    })
+}
+
+fn first_byte(m: &zocket::Message) -> Option<u8> {
+    m.first().and_then(|f| f.first().copied())
+}
+
+/// Runs one role.
+pub(crate) async fn run(a: &Args) -> PeerResult {
+    match a.role {
+        Role::Pull => {
+            let s = socket(SocketType::Pull)?;
+            let ep = s.bind(&a.endpoint).await?;
+            super::ready(&ep);
+            let mut c = ThrCounter::default();
+            for _ in 0..a.count {
+                let m = s.recv().await?;
+                c.on_message(m.byte_len(), a.size)?;
+            }
+            c.finish(a.count);
+            s.close().await?;
+        }
+        Role::Push => {
+            let s = socket(SocketType::Push)?;
+            s.connect(&a.endpoint).await?;
+            let payload = Bytes::from(vec![0u8; a.size]);
+            let t0 = Instant::now();
+            for _ in 0..a.count {
+                s.send(payload.clone()).await?;
+            }
+            let secs = t0.elapsed().as_secs_f64();
+            // LINGER is infinite by default: close waits until everything is written.
+            s.close().await?;
+            super::result(&[
+                ("count", a.count.to_string()),
+                ("secs", format!("{secs:.9}")),
+            ]);
+        }
+        Role::Rep => {
+            let s = socket(SocketType::Rep)?;
+            let ep = s.bind(&a.endpoint).await?;
+            super::ready(&ep);
+            for _ in 0..a.count + a.warmup {
+                let m = s.recv().await?;
+                s.send(m).await?;
+            }
+            super::result(&[("count", (a.count + a.warmup).to_string())]);
+            s.close().await?;
+        }
+        Role::Req => {
+            let s = socket(SocketType::Req)?;
+            s.connect(&a.endpoint).await?;
+            let payload = Bytes::from(vec![0u8; a.size]);
+            let mut rtt = Vec::with_capacity(a.count as usize);
+            for i in 0..a.warmup + a.count {
+                let t0 = Instant::now();
+                s.send(payload.clone()).await?;
+                let m = s.recv().await?;
+                let dt = t0.elapsed().as_nanos() as u64;
+                if m.byte_len() != a.size {
+                    return Err(PeerError::Failed(format!(
+                        "reply of {} bytes, expected {}",
+                        m.byte_len(),
+                        a.size
+                    )));
+                }
+                if i >= a.warmup {
+                    rtt.push(dt);
+                }
+            }
+            super::latency_result(rtt);
+            s.close().await?;
+        }
+        Role::Pub => {
+            let s = socket(SocketType::Pub)?;
+            let ep = s.bind(&a.endpoint).await?;
+            super::ready(&ep);
+            let warm = super::tagged(a.size, super::TAG_WARM);
+            let data = super::tagged(a.size, super::TAG_DATA);
+            let end = super::tagged(a.size, super::TAG_END);
+            while super::stage() < 1 {
+                s.send(warm.clone()).await?;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let t0 = Instant::now();
+            for _ in 0..a.count {
+                s.send(data.clone()).await?;
+            }
+            let secs = t0.elapsed().as_secs_f64();
+            for _ in 0..20_000 {
+                if super::stage() >= 2 {
+                    break;
+                }
+                s.send(end.clone()).await?;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            super::result(&[
+                ("count", a.count.to_string()),
+                ("secs", format!("{secs:.9}")),
+            ]);
+            let mut o = s.options();
+            o.linger = Some(Duration::ZERO);
+            s.set_options(o)?;
+            s.close().await?;
+        }
+        Role::Sub => {
+            let s = socket(SocketType::Sub)?;
+            s.subscribe(b"")?;
+            s.connect(&a.endpoint).await?;
+            let mut c = SubCounter::default();
+            loop {
+                let m = s.recv().await?;
+                if !c.on_message(first_byte(&m)) {
+                    break;
+                }
+            }
+            c.finish();
+            let mut o = s.options();
+            o.linger = Some(Duration::ZERO);
+            s.set_options(o)?;
+            s.close().await?;
+        }
+    }
+    Ok(())
+}
