@@ -11,7 +11,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::monitor::Monitor;
 use crate::options::Options;
-use crate::transport::tcp;
+use crate::transport;
 
 /// A ZeroMQ-compatible socket of any type, on tokio.
 ///
@@ -84,18 +84,13 @@ impl Socket {
         Ok(())
     }
 
-    /// Binds to `endpoint` (`tcp://*:5555`, `tcp://127.0.0.1:*` …) and returns the
-    /// resolved endpoint, with an ephemeral port filled in.
+    /// Binds to `endpoint` (`tcp://*:5555`, `tcp://127.0.0.1:*`, `ipc:///tmp/s`,
+    /// `ipc://@name`, `ipc://*` …) and returns the resolved endpoint, with an
+    /// ephemeral port or private path filled in.
     pub async fn bind(&self, endpoint: &str) -> Result<String> {
         self.check_open()?;
-        let resolved = match Endpoint::from_str(endpoint)? {
-            Endpoint::Tcp(tcp_ep) => tcp::bind(&self.core, &tcp_ep, endpoint).await?,
-            _ => {
-                return Err(Error::UnsupportedTransport {
-                    endpoint: endpoint.to_string(),
-                });
-            }
-        };
+        let parsed = Endpoint::from_str(endpoint)?;
+        let resolved = transport::bind(&self.core, &parsed, endpoint).await?;
         self.core.set_last_endpoint(resolved.clone());
         Ok(resolved)
     }
@@ -104,14 +99,22 @@ impl Socket {
     /// peer is there, and the connection is re-established whenever it drops.
     pub async fn connect(&self, endpoint: &str) -> Result<()> {
         self.check_open()?;
-        match Endpoint::from_str(endpoint)? {
-            Endpoint::Tcp(tcp_ep) => tcp::connect(&self.core, tcp_ep, endpoint.to_string())?,
+        let target = match Endpoint::from_str(endpoint)? {
+            Endpoint::Tcp(ep) => {
+                transport::tcp::check_connect(&ep, endpoint)?;
+                transport::Target::Tcp(ep)
+            }
+            Endpoint::Ipc(ep) => {
+                transport::ipc::check_connect(&ep, endpoint)?;
+                transport::Target::Ipc(ep)
+            }
             _ => {
                 return Err(Error::UnsupportedTransport {
                     endpoint: endpoint.to_string(),
                 });
             }
-        }
+        };
+        transport::connect(&self.core, target, endpoint.to_string());
         self.core.set_last_endpoint(endpoint.to_string());
         Ok(())
     }

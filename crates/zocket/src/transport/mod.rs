@@ -1,4 +1,276 @@
-//! Transports: how bytes reach a peer. Each one accepts or dials connections and
-//! runs an [engine](crate::engine) on each.
+//! Transports: how bytes reach a peer.
+//!
+//! Stream transports (tcp, ipc) share one listener loop (an engine task per accepted
+//! connection) and one connecter loop (dial, run an engine, reconnect with backoff);
+//! each transport only knows how to bind, accept and dial.
 
+pub(crate) mod ipc;
 pub(crate) mod tcp;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::core::{Core, EndpointEntry};
+use crate::engine::{self, ConnInfo, EngineExit};
+use crate::error::Error;
+use crate::monitor::MonitorEvent;
+use crate::options::Options;
+use crate::pipe::Pipe;
+
+/// The read half of a connection.
+pub(crate) type BoxRead = Box<dyn AsyncRead + Send + Unpin>;
+/// The write half of a connection (vectored writes are forwarded).
+pub(crate) type BoxWrite = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// One established connection.
+pub(crate) struct Conn {
+    pub(crate) rd: BoxRead,
+    pub(crate) wr: BoxWrite,
+    /// The peer's address, where the transport has one.
+    pub(crate) peer: Option<SocketAddr>,
+}
+
+/// A bound listener of any stream transport.
+pub(crate) enum Listener {
+    Tcp(tokio::net::TcpListener),
+    Ipc(ipc::IpcListener),
+}
+
+impl Listener {
+    async fn accept(&self, options: &Options) -> std::io::Result<Conn> {
+        match self {
+            Listener::Tcp(l) => tcp::accept(l, options).await,
+            Listener::Ipc(l) => l.accept().await,
+        }
+    }
+}
+
+/// Where a connecter dials.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    Tcp(crate::endpoint::TcpEndpoint),
+    Ipc(crate::endpoint::IpcEndpoint),
+}
+
+impl Target {
+    async fn dial(&self, options: &Options) -> std::io::Result<Conn> {
+        match self {
+            Target::Tcp(ep) => tcp::dial(ep, options).await,
+            Target::Ipc(ep) => ipc::dial(ep).await,
+        }
+    }
+}
+
+fn spawn(
+    core: &Arc<Core>,
+    task: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::AbortHandle {
+    core.tasks
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .spawn(task)
+}
+
+/// Starts accepting on a bound listener; `local` is the resolved endpoint.
+pub(crate) fn listen(core: &Arc<Core>, listener: Listener, local: String) {
+    core.emit(MonitorEvent::Listening {
+        endpoint: local.clone(),
+    });
+    let task = spawn(core, accept_loop(core.clone(), listener, local.clone()));
+    core.endpoints
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(EndpointEntry {
+            endpoint: local,
+            bound: true,
+            task,
+            pipe: None,
+        });
+}
+
+async fn accept_loop(core: Arc<Core>, listener: Listener, local: String) {
+    let mut closing = core.closing();
+    loop {
+        let options = core.options();
+        let accepted = tokio::select! {
+            r = listener.accept(&options) => r,
+            _ = closing.changed() => return,
+        };
+        match accepted {
+            Ok(conn) => {
+                core.emit(MonitorEvent::Accepted {
+                    endpoint: local.clone(),
+                    peer: conn.peer,
+                });
+                let info = ConnInfo {
+                    endpoint: local.clone(),
+                    peer: conn.peer,
+                };
+                let core2 = core.clone();
+                spawn(&core, async move {
+                    let pipe = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
+                    let exit = engine::run(&core2, conn.rd, conn.wr, &pipe, &info).await;
+                    core2.emit(exit.event(&info));
+                    core2.detach(&pipe);
+                });
+            }
+            Err(e) => {
+                core.emit(MonitorEvent::AcceptFailed {
+                    endpoint: local.clone(),
+                    reason: e.to_string(),
+                });
+                // Out of file descriptors and the like: back off briefly.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Starts connecting (returns at once); messages queue on the pipe meanwhile.
+pub(crate) fn connect(core: &Arc<Core>, target: Target, given: String) {
+    let options = core.options();
+    let pipe = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
+    core.take_connect_routing_id(&pipe);
+    if !options.immediate {
+        core.attach(&pipe);
+    }
+    let task = spawn(
+        core,
+        connect_loop(core.clone(), target, given.clone(), pipe.clone()),
+    );
+    core.endpoints
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(EndpointEntry {
+            endpoint: given,
+            bound: false,
+            task,
+            pipe: Some(pipe),
+        });
+}
+
+fn next_interval(options: &Options, current: Duration) -> Duration {
+    match options.reconnect_ivl_max {
+        Some(max) if max > current => (current * 2).min(max),
+        Some(max) => max,
+        None => current,
+    }
+}
+
+fn jitter(ivl: Duration, options: &Options) -> Duration {
+    if options.reconnect_ivl_max.is_some() {
+        return ivl;
+    }
+    // libzmq: without a maximum, each wait is IVL + random(0..IVL).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let ms = ivl.as_millis() as u64;
+    ivl + Duration::from_millis(if ms == 0 { 0 } else { u64::from(nanos) % ms })
+}
+
+async fn connect_loop(core: Arc<Core>, target: Target, given: String, pipe: Arc<Pipe>) {
+    let mut closing = core.closing();
+    let mut ivl = core
+        .options()
+        .reconnect_ivl
+        .unwrap_or(Duration::from_millis(100));
+    loop {
+        if pipe.is_terminated() {
+            return;
+        }
+        let options = core.options();
+        if *closing.borrow() && pipe.queued() == 0 {
+            return;
+        }
+        match target.dial(&options).await {
+            Ok(conn) => {
+                core.emit(MonitorEvent::Connected {
+                    endpoint: given.clone(),
+                    peer: conn.peer,
+                });
+                if options.immediate {
+                    core.attach(&pipe);
+                }
+                let info = ConnInfo {
+                    endpoint: given.clone(),
+                    peer: conn.peer,
+                };
+                let exit = engine::run(&core, conn.rd, conn.wr, &pipe, &info).await;
+                core.emit(exit.event(&info));
+                core.disconnected(pipe.id());
+                if options.immediate {
+                    core.suspend(&pipe);
+                }
+                match exit {
+                    EngineExit::Closed | EngineExit::Terminated => return,
+                    ref e if e.is_fatal_for_endpoint() => {
+                        core.emit(MonitorEvent::Closed {
+                            endpoint: given.clone(),
+                        });
+                        core.detach(&pipe);
+                        return;
+                    }
+                    _ => ivl = options.reconnect_ivl.unwrap_or(ivl),
+                }
+            }
+            Err(e) => {
+                core.emit(MonitorEvent::ConnectDelayed {
+                    endpoint: given.clone(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+        if options.reconnect_ivl.is_none() {
+            core.emit(MonitorEvent::Closed {
+                endpoint: given.clone(),
+            });
+            return;
+        }
+        let wait = jitter(ivl, &options);
+        core.emit(MonitorEvent::ConnectRetried {
+            endpoint: given.clone(),
+            interval: wait,
+        });
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = closing.changed(), if !*closing.borrow() => {}
+        }
+        ivl = next_interval(&options, ivl);
+    }
+}
+
+/// Binds `endpoint` on a stream transport and starts accepting; returns the resolved
+/// endpoint.
+pub(crate) async fn bind(
+    core: &Arc<Core>,
+    endpoint: &crate::Endpoint,
+    given: &str,
+) -> Result<String, Error> {
+    let bound = match endpoint {
+        crate::Endpoint::Tcp(ep) => tcp::bind(core, ep, given).await,
+        crate::Endpoint::Ipc(ep) => ipc::bind(ep, given),
+        _ => {
+            return Err(Error::UnsupportedTransport {
+                endpoint: given.to_string(),
+            });
+        }
+    };
+    match bound {
+        Ok((listener, local)) => {
+            listen(core, listener, local.clone());
+            Ok(local)
+        }
+        Err(e) => {
+            core.emit(MonitorEvent::BindFailed {
+                endpoint: given.to_string(),
+                reason: e.to_string(),
+            });
+            Err(e)
+        }
+    }
+}

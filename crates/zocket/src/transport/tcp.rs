@@ -1,20 +1,17 @@
-//! The tcp:// transport: a listener task per bind, a connecter task per connect
-//! (with reconnection and backoff), an engine task per connection.
+//! The tcp:// transport: binding, accepting and dialing TCP connections.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-use crate::core::{Core, EndpointEntry};
+use super::{Conn, Listener};
+use crate::core::Core;
 use crate::endpoint::{Host, TcpEndpoint};
-use crate::engine::{self, ConnInfo, EngineExit};
 use crate::error::Error;
-use crate::monitor::MonitorEvent;
 use crate::options::Options;
-use crate::pipe::Pipe;
 
+/// Applies TCP_NODELAY and the keepalive options to a new connection.
 fn tune(stream: &TcpStream, options: &Options) {
     let _ = stream.set_nodelay(true);
     let sock = socket2::SockRef::from(stream);
@@ -36,12 +33,23 @@ fn tune(stream: &TcpStream, options: &Options) {
     }
 }
 
-fn endpoint_text(addr: SocketAddr) -> String {
-    format!("tcp://{addr}")
+fn conn(stream: TcpStream, options: &Options) -> Conn {
+    tune(&stream, options);
+    let peer = stream.peer_addr().ok();
+    let (rd, wr) = stream.into_split();
+    Conn {
+        rd: Box::new(rd),
+        wr: Box::new(wr),
+        peer,
+    }
 }
 
-/// Binds and starts accepting; returns the resolved endpoint (ephemeral port filled in).
-pub(crate) async fn bind(core: &Arc<Core>, ep: &TcpEndpoint, given: &str) -> Result<String, Error> {
+/// Binds; returns the listener and the resolved endpoint (ephemeral port filled in).
+pub(crate) async fn bind(
+    core: &Arc<Core>,
+    ep: &TcpEndpoint,
+    given: &str,
+) -> Result<(Listener, String), Error> {
     let options = core.options();
     let addrs = match (&ep.host, options.ipv6) {
         (Host::Any, true) => vec![SocketAddr::new(
@@ -54,7 +62,6 @@ pub(crate) async fn bind(core: &Arc<Core>, ep: &TcpEndpoint, given: &str) -> Res
         },
     };
     let mut last_err = None;
-    let mut listener = None;
     for addr in addrs {
         let socket = if addr.is_ipv4() {
             TcpSocket::new_v4()
@@ -67,117 +74,35 @@ pub(crate) async fn bind(core: &Arc<Core>, ep: &TcpEndpoint, given: &str) -> Res
             .and_then(|()| socket.listen(options.backlog))
         {
             Ok(l) => {
-                listener = Some(l);
-                break;
+                let local = format!("tcp://{}", l.local_addr()?);
+                return Ok((Listener::Tcp(l), local));
             }
             Err(e) => last_err = Some(e),
         }
     }
-    let listener = match listener {
-        Some(l) => l,
-        None => {
-            let e = last_err.unwrap_or_else(|| std::io::Error::other("no address to bind"));
-            core.emit(MonitorEvent::BindFailed {
-                endpoint: given.to_string(),
-                reason: e.to_string(),
-            });
-            return Err(Error::from_io_bind(e, given));
-        }
-    };
-    let local = endpoint_text(listener.local_addr()?);
-    core.emit(MonitorEvent::Listening {
-        endpoint: local.clone(),
-    });
-    let task = {
-        let core2 = core.clone();
-        let local2 = local.clone();
-        let mut tasks = core.tasks.lock().unwrap_or_else(|e| e.into_inner());
-        tasks.spawn(accept_loop(core2, listener, local2))
-    };
-    core.endpoints
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(EndpointEntry {
-            endpoint: local.clone(),
-            bound: true,
-            task,
-            pipe: None,
-        });
-    Ok(local)
+    let e = last_err.unwrap_or_else(|| std::io::Error::other("no address to bind"));
+    Err(Error::from_io_bind(e, given))
 }
 
-async fn accept_loop(core: Arc<Core>, listener: TcpListener, local: String) {
-    let mut closing = core.closing();
-    loop {
-        let accepted = tokio::select! {
-            r = listener.accept() => r,
-            _ = closing.changed() => return,
-        };
-        match accepted {
-            Ok((stream, peer)) => {
-                let options = core.options();
-                tune(&stream, &options);
-                core.emit(MonitorEvent::Accepted {
-                    endpoint: local.clone(),
-                    peer: Some(peer),
-                });
-                let info = ConnInfo {
-                    endpoint: local.clone(),
-                    peer: Some(peer),
-                };
-                let core2 = core.clone();
-                let mut tasks = core.tasks.lock().unwrap_or_else(|e| e.into_inner());
-                tasks.spawn(async move {
-                    let pipe = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
-                    let (rd, wr) = stream.into_split();
-                    let exit = engine::run(&core2, rd, wr, &pipe, &info).await;
-                    core2.emit(exit.event(&info));
-                    core2.detach(&pipe);
-                });
-            }
-            Err(e) => {
-                core.emit(MonitorEvent::AcceptFailed {
-                    endpoint: local.clone(),
-                    reason: e.to_string(),
-                });
-                // Out of file descriptors and the like: back off briefly.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
+/// Accepts one connection.
+pub(crate) async fn accept(listener: &TcpListener, options: &Options) -> std::io::Result<Conn> {
+    let (stream, _) = listener.accept().await?;
+    Ok(conn(stream, options))
 }
 
-/// Starts connecting (returns at once); messages queue on the pipe meanwhile.
-pub(crate) fn connect(core: &Arc<Core>, ep: TcpEndpoint, given: String) -> Result<(), Error> {
+/// Checks that `ep` can be dialed (a host and a port number).
+pub(crate) fn check_connect(ep: &TcpEndpoint, given: &str) -> Result<(), Error> {
     if ep.is_bind_wildcard_port() || matches!(ep.host, Host::Any) {
         return Err(Error::InvalidEndpoint {
-            endpoint: given,
+            endpoint: given.to_string(),
             reason: "connect needs a host and a port number",
         });
     }
-    let options = core.options();
-    let pipe = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
-    core.take_connect_routing_id(&pipe);
-    if !options.immediate {
-        core.attach(&pipe);
-    }
-    let task = {
-        let mut tasks = core.tasks.lock().unwrap_or_else(|e| e.into_inner());
-        tasks.spawn(connect_loop(core.clone(), ep, given.clone(), pipe.clone()))
-    };
-    core.endpoints
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(EndpointEntry {
-            endpoint: given,
-            bound: false,
-            task,
-            pipe: Some(pipe),
-        });
     Ok(())
 }
 
-async fn dial(ep: &TcpEndpoint, options: &Options) -> std::io::Result<TcpStream> {
+/// Resolves and dials, trying each address in turn.
+pub(crate) async fn dial(ep: &TcpEndpoint, options: &Options) -> std::io::Result<Conn> {
     let addrs = ep.resolve().await.map_err(std::io::Error::other)?;
     let mut last = None;
     for addr in addrs {
@@ -189,104 +114,9 @@ async fn dial(ep: &TcpEndpoint, options: &Options) -> std::io::Result<TcpStream>
             None => attempt.await,
         };
         match r {
-            Ok(s) => return Ok(s),
+            Ok(s) => return Ok(conn(s, options)),
             Err(e) => last = Some(e),
         }
     }
     Err(last.unwrap_or_else(|| std::io::Error::other("name resolved to no address")))
-}
-
-fn next_interval(options: &Options, current: Duration) -> Duration {
-    match options.reconnect_ivl_max {
-        Some(max) if max > current => (current * 2).min(max),
-        Some(max) => max,
-        None => current,
-    }
-}
-
-fn jitter(ivl: Duration, options: &Options) -> Duration {
-    if options.reconnect_ivl_max.is_some() {
-        return ivl;
-    }
-    // libzmq: without a maximum, each wait is IVL + random(0..IVL).
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let ms = ivl.as_millis() as u64;
-    ivl + Duration::from_millis(if ms == 0 { 0 } else { u64::from(nanos) % ms })
-}
-
-async fn connect_loop(core: Arc<Core>, ep: TcpEndpoint, given: String, pipe: Arc<Pipe>) {
-    let mut closing = core.closing();
-    let mut ivl = core
-        .options()
-        .reconnect_ivl
-        .unwrap_or(Duration::from_millis(100));
-    loop {
-        if pipe.is_terminated() {
-            return;
-        }
-        let options = core.options();
-        if *closing.borrow() && pipe.queued() == 0 {
-            return;
-        }
-        match dial(&ep, &options).await {
-            Ok(stream) => {
-                tune(&stream, &options);
-                let peer = stream.peer_addr().ok();
-                core.emit(MonitorEvent::Connected {
-                    endpoint: given.clone(),
-                    peer,
-                });
-                if options.immediate {
-                    core.attach(&pipe);
-                }
-                let info = ConnInfo {
-                    endpoint: given.clone(),
-                    peer,
-                };
-                let (rd, wr) = stream.into_split();
-                let exit = engine::run(&core, rd, wr, &pipe, &info).await;
-                core.emit(exit.event(&info));
-                core.disconnected(pipe.id());
-                if options.immediate {
-                    core.suspend(&pipe);
-                }
-                match exit {
-                    EngineExit::Closed | EngineExit::Terminated => return,
-                    ref e if e.is_fatal_for_endpoint() => {
-                        core.emit(MonitorEvent::Closed {
-                            endpoint: given.clone(),
-                        });
-                        core.detach(&pipe);
-                        return;
-                    }
-                    _ => ivl = options.reconnect_ivl.unwrap_or(ivl),
-                }
-            }
-            Err(e) => {
-                core.emit(MonitorEvent::ConnectDelayed {
-                    endpoint: given.clone(),
-                    reason: e.to_string(),
-                });
-            }
-        }
-        let Some(_) = options.reconnect_ivl else {
-            core.emit(MonitorEvent::Closed {
-                endpoint: given.clone(),
-            });
-            return;
-        };
-        let wait = jitter(ivl, &options);
-        core.emit(MonitorEvent::ConnectRetried {
-            endpoint: given.clone(),
-            interval: wait,
-        });
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            _ = closing.changed(), if !*closing.borrow() => {}
-        }
-        ivl = next_interval(&options, ivl);
-    }
 }

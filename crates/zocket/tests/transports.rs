@@ -1,0 +1,169 @@
+//! The same pattern scenarios over every transport: tcp, ipc (path, abstract name,
+//! private `ipc://*`).
+
+use std::time::Duration;
+
+use zocket::{Message, Socket, SocketType};
+
+const T: Duration = Duration::from_secs(5);
+
+async fn recv(s: &Socket) -> Message {
+    tokio::time::timeout(T, s.recv())
+        .await
+        .expect("timed out")
+        .unwrap()
+}
+
+async fn pair(a: SocketType, b: SocketType, bind: &str) -> (Socket, Socket) {
+    let x = Socket::new(a).unwrap();
+    let ep = x.bind(bind).await.unwrap();
+    let y = Socket::new(b).unwrap();
+    y.connect(&ep).await.unwrap();
+    (x, y)
+}
+
+fn unique(tag: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+async fn pipeline(bind: &str) {
+    let (pull, push) = pair(SocketType::Pull, SocketType::Push, bind).await;
+    for i in 0..200u32 {
+        push.send(i.to_be_bytes().to_vec()).await.unwrap();
+    }
+    let big = Message::from_frames(vec!["big".into(), vec![3u8; 300_000].into()]);
+    push.send(big.clone()).await.unwrap();
+    for i in 0..200u32 {
+        assert_eq!(&recv(&pull).await[0][..], &i.to_be_bytes());
+    }
+    assert_eq!(recv(&pull).await, big);
+}
+
+async fn request_reply(bind: &str) {
+    let (rep, req) = pair(SocketType::Rep, SocketType::Req, bind).await;
+    for i in 0..20u32 {
+        req.send(format!("q{i}")).await.unwrap();
+        let q = recv(&rep).await;
+        rep.send(Message::from_frames(vec![q[0].clone(), "answer".into()]))
+            .await
+            .unwrap();
+        let a = recv(&req).await;
+        assert_eq!(a.frames(), &[q[0].clone(), bytes::Bytes::from("answer")]);
+    }
+}
+
+async fn dealer_router(bind: &str) {
+    let (router, dealer) = pair(SocketType::Router, SocketType::Dealer, bind).await;
+    dealer.send("hi").await.unwrap();
+    let m = recv(&router).await;
+    assert_eq!(&m[1][..], b"hi");
+    router
+        .send(Message::from_frames(vec![m[0].clone(), "back".into()]))
+        .await
+        .unwrap();
+    assert_eq!(&recv(&dealer).await[0][..], b"back");
+}
+
+async fn publish_subscribe(bind: &str) {
+    let (publisher, sub) = pair(SocketType::Pub, SocketType::Sub, bind).await;
+    sub.subscribe("a").unwrap();
+    let deadline = tokio::time::Instant::now() + T;
+    loop {
+        publisher.send("b-ignored").await.unwrap();
+        publisher.send("a-wanted").await.unwrap();
+        if let Ok(m) = sub.recv_timeout(Some(Duration::from_millis(20))).await {
+            assert_eq!(&m[0][..], b"a-wanted");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "subscription never arrived"
+        );
+    }
+}
+
+async fn exclusive_pair(bind: &str) {
+    let (a, b) = pair(SocketType::Pair, SocketType::Pair, bind).await;
+    b.send("ping").await.unwrap();
+    assert_eq!(&recv(&a).await[0][..], b"ping");
+    a.send("pong").await.unwrap();
+    assert_eq!(&recv(&b).await[0][..], b"pong");
+}
+
+macro_rules! over {
+    ($transport:ident, $bind:expr) => {
+        mod $transport {
+            #[tokio::test]
+            async fn pipeline() {
+                super::pipeline(&$bind).await;
+            }
+            #[tokio::test]
+            async fn request_reply() {
+                super::request_reply(&$bind).await;
+            }
+            #[tokio::test]
+            async fn dealer_router() {
+                super::dealer_router(&$bind).await;
+            }
+            #[tokio::test]
+            async fn publish_subscribe() {
+                super::publish_subscribe(&$bind).await;
+            }
+            #[tokio::test]
+            async fn exclusive_pair() {
+                super::exclusive_pair(&$bind).await;
+            }
+        }
+    };
+}
+
+over!(tcp, "tcp://127.0.0.1:*".to_string());
+over!(
+    ipc_path,
+    format!(
+        "ipc://{}/{}.sock",
+        std::env::temp_dir().display(),
+        super::unique("zocket-test")
+    )
+);
+over!(
+    ipc_abstract,
+    format!("ipc://@{}", super::unique("zocket-test"))
+);
+over!(ipc_private, "ipc://*".to_string());
+
+#[tokio::test]
+async fn ipc_bind_replaces_a_stale_socket_file_and_cleans_up() {
+    let path = std::env::temp_dir().join(format!("{}.sock", unique("zocket-stale")));
+    let stale = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    drop(stale);
+    assert!(path.exists());
+    let ep = format!("ipc://{}", path.display());
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    assert_eq!(pull.bind(&ep).await.unwrap(), ep);
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.connect(&ep).await.unwrap();
+    push.send("x").await.unwrap();
+    assert_eq!(&recv(&pull).await[0][..], b"x");
+    pull.close().await.unwrap();
+    assert!(!path.exists(), "socket file removed on close");
+}
+
+#[tokio::test]
+async fn ipc_private_endpoint_is_resolved() {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let ep = pull.bind("ipc://*").await.unwrap();
+    assert!(ep.starts_with("ipc://") && ep.ends_with("/socket"), "{ep}");
+    assert_eq!(pull.last_endpoint().as_deref(), Some(ep.as_str()));
+    let push = Socket::new(SocketType::Push).unwrap();
+    assert_eq!(
+        push.connect("ipc://*").await.unwrap_err().errno_name(),
+        "EINVAL"
+    );
+}
