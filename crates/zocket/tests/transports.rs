@@ -123,7 +123,7 @@ macro_rules! over {
     };
 }
 
-over!(tcp, "tcp://127.0.0.1:*".to_string());
+over!(tcp, String::from("tcp://127.0.0.1:*"));
 over!(
     ipc_path,
     format!(
@@ -136,7 +136,7 @@ over!(
     ipc_abstract,
     format!("ipc://@{}", super::unique("zocket-test"))
 );
-over!(ipc_private, "ipc://*".to_string());
+over!(ipc_private, String::from("ipc://*"));
 
 #[tokio::test]
 async fn ipc_bind_replaces_a_stale_socket_file_and_cleans_up() {
