@@ -164,6 +164,15 @@ impl Pipe {
         }
     }
 
+    /// How many more messages may be handed up before RCVHWM is reached.
+    pub(crate) fn inbound_room(&self) -> usize {
+        if self.rcvhwm == 0 {
+            return usize::MAX;
+        }
+        self.rcvhwm
+            .saturating_sub(self.inbound.load(Ordering::Acquire))
+    }
+
     /// Whether the engine must stop reading: RCVHWM messages are waiting.
     pub(crate) fn inbound_full(&self) -> bool {
         self.rcvhwm != 0 && self.inbound.load(Ordering::Acquire) >= self.rcvhwm

@@ -89,8 +89,10 @@ impl Socket {
     /// ephemeral port or private path filled in.
     pub async fn bind(&self, endpoint: &str) -> Result<String> {
         self.check_open()?;
-        let parsed = Endpoint::from_str(endpoint)?;
-        let resolved = transport::bind(&self.core, &parsed, endpoint).await?;
+        let resolved = match Endpoint::from_str(endpoint)? {
+            Endpoint::Inproc(name) => transport::inproc::bind(&self.core, &name, endpoint)?,
+            parsed => transport::bind(&self.core, &parsed, endpoint).await?,
+        };
         self.core.set_last_endpoint(resolved.clone());
         Ok(resolved)
     }
@@ -107,6 +109,11 @@ impl Socket {
             Endpoint::Ipc(ep) => {
                 transport::ipc::check_connect(&ep, endpoint)?;
                 transport::Target::Ipc(ep)
+            }
+            Endpoint::Inproc(name) => {
+                transport::inproc::connect(&self.core, &name, endpoint.to_string());
+                self.core.set_last_endpoint(endpoint.to_string());
+                return Ok(());
             }
             _ => {
                 return Err(Error::UnsupportedTransport {

@@ -1,5 +1,5 @@
 //! The same pattern scenarios over every transport: tcp, ipc (path, abstract name,
-//! private `ipc://*`).
+//! private `ipc://*`) and inproc.
 
 use std::time::Duration;
 
@@ -137,6 +137,7 @@ over!(
     format!("ipc://@{}", super::unique("zocket-test"))
 );
 over!(ipc_private, String::from("ipc://*"));
+over!(inproc, format!("inproc://{}", super::unique("zocket-test")));
 
 #[tokio::test]
 async fn ipc_bind_replaces_a_stale_socket_file_and_cleans_up() {
@@ -166,4 +167,65 @@ async fn ipc_private_endpoint_is_resolved() {
         push.connect("ipc://*").await.unwrap_err().errno_name(),
         "EINVAL"
     );
+}
+
+#[tokio::test]
+async fn inproc_connect_before_bind_and_relink_after_rebind() {
+    let ep = format!("inproc://{}", unique("zocket-early"));
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.connect(&ep).await.unwrap();
+    push.send("early").await.unwrap();
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    assert_eq!(pull.bind(&ep).await.unwrap(), ep);
+    assert_eq!(&recv(&pull).await[0][..], b"early");
+    let again = Socket::new(SocketType::Pull).unwrap();
+    assert_eq!(
+        again.bind(&ep).await.unwrap_err().errno_name(),
+        "EADDRINUSE"
+    );
+    pull.close().await.unwrap();
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    pull.bind(&ep).await.unwrap();
+    push.send("late").await.unwrap();
+    assert_eq!(&recv(&pull).await[0][..], b"late");
+}
+
+#[tokio::test]
+async fn inproc_refuses_incompatible_types() {
+    let ep = format!("inproc://{}", unique("zocket-mismatch"));
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    pull.bind(&ep).await.unwrap();
+    let other = Socket::new(SocketType::Pull).unwrap();
+    let mut m = other.monitor();
+    other.connect(&ep).await.unwrap();
+    let ev = tokio::time::timeout(T, m.recv()).await.unwrap().unwrap();
+    assert_eq!(ev.zmq_name(), "HANDSHAKE_FAILED_NO_DETAIL", "{ev:?}");
+}
+
+#[tokio::test]
+async fn inproc_hwm_is_the_sum_of_both_sides() {
+    let ep = format!("inproc://{}", unique("zocket-hwm"));
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let mut o = pull.options();
+    o.rcvhwm = 3;
+    pull.set_options(o).unwrap();
+    pull.bind(&ep).await.unwrap();
+    let push = Socket::new(SocketType::Push).unwrap();
+    let mut o = push.options();
+    o.sndhwm = 2;
+    push.set_options(o).unwrap();
+    push.connect(&ep).await.unwrap();
+    let mut sent = 0;
+    while push
+        .send_timeout("x", Some(Duration::from_millis(100)))
+        .await
+        .is_ok()
+    {
+        sent += 1;
+        assert!(sent <= 10, "never pushed back");
+    }
+    assert_eq!(sent, 5);
+    for _ in 0..5 {
+        recv(&pull).await;
+    }
 }

@@ -4,6 +4,7 @@
 //! connection) and one connecter loop (dial, run an engine, reconnect with backoff);
 //! each transport only knows how to bind, accept and dial.
 
+pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod tcp;
 

@@ -1,0 +1,270 @@
+//! The inproc:// transport: sockets of one process joined directly, with no wire
+//! encoding. Messages move between the two sockets' pipes as they are (no copy);
+//! subscriptions travel as events, as they would after a ZMTP decode.
+//!
+//! Names live in one process-wide namespace (libzmq scopes them per context; zocket
+//! has no context object). A connect may come before the bind: the connecter's pipe
+//! queues messages until a socket binds the name, and links again if the binder
+//! goes away and another binds the same name.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, Weak};
+
+use tokio::sync::Notify;
+use zocket_proto::{Metadata, PeerInfo, Version};
+
+use crate::core::{Core, EndpointEntry};
+use crate::error::Error;
+use crate::monitor::MonitorEvent;
+use crate::pipe::{Outbound, Pipe};
+
+/// Bound names, and a signal for connecters waiting for one.
+struct Registry {
+    bound: Mutex<HashMap<String, Weak<Core>>>,
+    changed: Notify,
+}
+
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
+    bound: Mutex::new(HashMap::new()),
+    changed: Notify::new(),
+});
+
+fn bound() -> std::sync::MutexGuard<'static, HashMap<String, Weak<Core>>> {
+    REGISTRY.bound.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes the name when the bind's task ends (unbind aborts it, close ends it).
+struct Unregister {
+    name: String,
+    core: Weak<Core>,
+}
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        let mut map = bound();
+        if map.get(&self.name).is_some_and(|w| w.ptr_eq(&self.core)) {
+            map.remove(&self.name);
+        }
+    }
+}
+
+/// Binds `name`; a second live bind of the same name is EADDRINUSE.
+pub(crate) fn bind(core: &Arc<Core>, name: &str, given: &str) -> Result<String, Error> {
+    {
+        let mut map = bound();
+        if map
+            .get(name)
+            .is_some_and(|w| w.upgrade().is_some_and(|c| !c.is_closed()))
+        {
+            return Err(Error::AddrInUse {
+                endpoint: given.to_string(),
+            });
+        }
+        map.insert(name.to_string(), Arc::downgrade(core));
+    }
+    REGISTRY.changed.notify_waiters();
+    let endpoint = format!("inproc://{name}");
+    let guard = Unregister {
+        name: name.to_string(),
+        core: Arc::downgrade(core),
+    };
+    let mut closing = core.closing();
+    let task = core
+        .tasks
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .spawn(async move {
+            let _guard = guard;
+            while !*closing.borrow() {
+                if closing.changed().await.is_err() {
+                    break;
+                }
+            }
+        });
+    core.endpoints
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(EndpointEntry {
+            endpoint: endpoint.clone(),
+            bound: true,
+            task,
+            pipe: None,
+        });
+    core.emit(MonitorEvent::Listening {
+        endpoint: endpoint.clone(),
+    });
+    Ok(endpoint)
+}
+
+/// Starts connecting to `name` (returns at once).
+pub(crate) fn connect(core: &Arc<Core>, name: &str, given: String) {
+    let options = core.options();
+    let pipe = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
+    core.take_connect_routing_id(&pipe);
+    core.attach(&pipe);
+    let task = core
+        .tasks
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .spawn(connect_loop(core.clone(), name.to_string(), pipe.clone()));
+    core.endpoints
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(EndpointEntry {
+            endpoint: given,
+            bound: false,
+            task,
+            pipe: Some(pipe),
+        });
+}
+
+fn peer_of(core: &Core) -> PeerInfo {
+    let options = core.options();
+    PeerInfo {
+        version: Version::V3_1,
+        socket_type: Some(core.socket_type),
+        identity: if core.socket_type.sends_identity() {
+            options.routing_id
+        } else {
+            Default::default()
+        },
+        metadata: Metadata::new(),
+    }
+}
+
+async fn connect_loop(core: Arc<Core>, name: String, pipe: Arc<Pipe>) {
+    let mut closing = core.closing();
+    loop {
+        let notified = REGISTRY.changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let binder = bound()
+            .get(&name)
+            .and_then(Weak::upgrade)
+            .filter(|c| !c.is_closed());
+        match binder {
+            Some(binder) => {
+                if !link(&core, &pipe, &binder).await {
+                    return;
+                }
+            }
+            None => {
+                if *closing.borrow() {
+                    return;
+                }
+                tokio::select! {
+                    () = notified => {}
+                    _ = closing.changed() => {}
+                }
+            }
+        }
+        if pipe.is_terminated() {
+            return;
+        }
+    }
+}
+
+/// Joins the connecter's `pipe` to a new pipe of the binder and moves traffic both
+/// ways until one side goes. Returns whether the connecter should wait for another
+/// binder (false when the connecter itself is closing or refused).
+async fn link(connecter: &Arc<Core>, pipe: &Arc<Pipe>, binder: &Arc<Core>) -> bool {
+    if !connecter.socket_type.is_compatible_with(binder.socket_type) {
+        let reason = format!(
+            "incompatible socket types: {} cannot talk to {}",
+            connecter.socket_type, binder.socket_type
+        );
+        connecter.emit(MonitorEvent::HandshakeFailed {
+            endpoint: String::new(),
+            peer: None,
+            reason,
+            protocol_code: None,
+        });
+        return false;
+    }
+    let options = binder.options();
+    let theirs = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
+    let first_ours = match connecter.ready(pipe, &peer_of(binder)) {
+        Ok(first) => first,
+        Err(_) => return false,
+    };
+    let first_theirs = match binder.ready(&theirs, &peer_of(connecter)) {
+        Ok(first) => first,
+        Err(_) => {
+            binder.detach(&theirs);
+            connecter.disconnected(pipe.id());
+            return true;
+        }
+    };
+    deliver(binder, &theirs, first_ours);
+    deliver(connecter, pipe, first_theirs);
+    let mut our_closing = connecter.closing();
+    let mut their_closing = binder.closing();
+    let mut batch = Vec::new();
+    let keep_waiting = loop {
+        // Move everything that fits under the receiving side's RCVHWM.
+        let moved_ours = shuttle(pipe, binder, &theirs, &mut batch, connecter);
+        let moved_theirs = shuttle(&theirs, connecter, pipe, &mut batch, binder);
+        let ours_done = *our_closing.borrow() && pipe.queued() == 0;
+        let theirs_done = *their_closing.borrow() && theirs.queued() == 0;
+        if ours_done || pipe.is_terminated() {
+            break false;
+        }
+        if theirs_done || theirs.is_terminated() {
+            break true;
+        }
+        if moved_ours || moved_theirs {
+            continue;
+        }
+        tokio::select! {
+            () = pipe.wait_outbound(), if !theirs.inbound_full() => {}
+            () = theirs.wait_outbound(), if !pipe.inbound_full() => {}
+            () = theirs.wait_read_resume(), if theirs.inbound_full() => {}
+            () = pipe.wait_read_resume(), if pipe.inbound_full() => {}
+            _ = our_closing.changed(), if !*our_closing.borrow() => {}
+            _ = their_closing.changed(), if !*their_closing.borrow() => {}
+        }
+    };
+    binder.detach(&theirs);
+    connecter.disconnected(pipe.id());
+    keep_waiting
+}
+
+/// Moves queued traffic from `from` (a pipe of `sender`) into `to_core` through its
+/// pipe `to`; returns whether anything moved.
+fn shuttle(
+    from: &Arc<Pipe>,
+    to_core: &Arc<Core>,
+    to: &Arc<Pipe>,
+    batch: &mut Vec<Outbound>,
+    sender: &Arc<Core>,
+) -> bool {
+    let room = to.inbound_room().min(512);
+    if room == 0 {
+        return false;
+    }
+    batch.clear();
+    if from.drain(batch, room) {
+        sender.notify_send_ready();
+    }
+    let moved = !batch.is_empty();
+    deliver(to_core, to, std::mem::take(batch));
+    moved
+}
+
+fn deliver(core: &Arc<Core>, pipe: &Arc<Pipe>, traffic: Vec<Outbound>) {
+    let mut messages = Vec::new();
+    for out in traffic {
+        match out {
+            Outbound::Message(m) => messages.push(m),
+            Outbound::Subscribe(t) => {
+                core.push_inbound(pipe, &mut messages);
+                core.subscription(pipe, true, t);
+            }
+            Outbound::Cancel(t) => {
+                core.push_inbound(pipe, &mut messages);
+                core.subscription(pipe, false, t);
+            }
+        }
+    }
+    core.push_inbound(pipe, &mut messages);
+}
