@@ -26,6 +26,7 @@
 //! # let _ = got; Ok(()) }
 //! ```
 
+pub mod blocking;
 mod core;
 pub mod endpoint;
 mod engine;
