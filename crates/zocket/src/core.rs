@@ -192,8 +192,7 @@ impl Core {
         }
         let result = st.pattern.ready(pipe, peer);
         let greeting = st.pattern.greeting_traffic();
-        drop(st);
-        self.send_ready.notify_waiters();
+        self.after_pipe_change(st);
         result.map(|()| greeting)
     }
 

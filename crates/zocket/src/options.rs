@@ -102,6 +102,9 @@ pub struct Options {
     pub xpub_nodrop: bool,
     /// `ZMQ_INVERT_MATCHING`: deliver messages that match no subscription.
     pub invert_matching: bool,
+    /// `ZMQ_STREAM_NOTIFY`: a STREAM socket announces each peer's connection and
+    /// disconnection as `[routing id][empty]`. Default true.
+    pub stream_notify: bool,
 }
 
 impl Options {
@@ -143,6 +146,7 @@ impl Options {
             xpub_verboser: false,
             xpub_nodrop: false,
             invert_matching: false,
+            stream_notify: true,
         }
     }
 

@@ -16,6 +16,7 @@ mod pubsub;
 mod rep;
 mod req;
 mod router;
+mod stream;
 mod trie;
 mod upstream;
 
@@ -135,6 +136,7 @@ pub(crate) fn for_type(t: SocketType) -> Result<Box<dyn Pattern>, Error> {
         SocketType::Rep => Box::new(rep::Rep::default()),
         SocketType::Dealer => Box::new(dealer::Dealer::default()),
         SocketType::Router => Box::new(router::Router::default()),
+        SocketType::Stream => Box::new(stream::Stream::default()),
         SocketType::Pub => Box::new(pubsub::Pub::default()),
         SocketType::XPub => Box::new(pubsub::XPub::default()),
         SocketType::Sub => Box::new(pubsub::Sub::default()),

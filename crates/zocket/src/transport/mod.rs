@@ -65,6 +65,15 @@ impl Target {
     }
 }
 
+/// Runs the engine the socket type speaks: raw bytes for STREAM, ZMTP otherwise.
+async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnInfo) -> EngineExit {
+    if core.socket_type == zocket_proto::SocketType::Stream {
+        crate::raw_engine::run(core, conn.rd, conn.wr, pipe, info).await
+    } else {
+        engine::run(core, conn.rd, conn.wr, pipe, info).await
+    }
+}
+
 fn spawn(
     core: &Arc<Core>,
     task: impl std::future::Future<Output = ()> + Send + 'static,
@@ -113,7 +122,7 @@ async fn accept_loop(core: Arc<Core>, listener: Listener, local: String) {
                 let core2 = core.clone();
                 spawn(&core, async move {
                     let pipe = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
-                    let exit = engine::run(&core2, conn.rd, conn.wr, &pipe, &info).await;
+                    let exit = run_engine(&core2, conn, &pipe, &info).await;
                     core2.emit(exit.event(&info));
                     core2.detach(&pipe);
                 });
@@ -201,7 +210,7 @@ async fn connect_loop(core: Arc<Core>, target: Target, given: String, pipe: Arc<
                     endpoint: given.clone(),
                     peer: conn.peer,
                 };
-                let exit = engine::run(&core, conn.rd, conn.wr, &pipe, &info).await;
+                let exit = run_engine(&core, conn, &pipe, &info).await;
                 core.emit(exit.event(&info));
                 core.disconnected(pipe.id());
                 if options.immediate {
