@@ -102,6 +102,32 @@ pub struct Options {
     pub xpub_nodrop: bool,
     /// `ZMQ_INVERT_MATCHING`: deliver messages that match no subscription.
     pub invert_matching: bool,
+    /// `ZMQ_XPUB_MANUAL`: an XPUB passes every subscription and unsubscription up and
+    /// applies none by itself; the application applies them with
+    /// [`Socket::subscribe`](crate::Socket::subscribe)/`unsubscribe` on the XPUB, which
+    /// act on the peer whose subscription was received last. Default false.
+    pub xpub_manual: bool,
+    /// `ZMQ_XPUB_WELCOME_MSG`: a message an XPUB sends to each new subscriber as soon
+    /// as it connects. Default none.
+    pub xpub_welcome_msg: Option<bytes::Bytes>,
+    /// `ZMQ_XSUB_VERBOSE_UNSUBSCRIBE`: an XSUB forwards every unsubscription, not only
+    /// those that remove a subscription it holds. Default false.
+    pub xsub_verbose_unsubscribe: bool,
+    /// `ZMQ_ROUTER_NOTIFY` (draft): a ROUTER delivers `[routing id][empty]` when a peer
+    /// connects (`connect`) and/or disconnects (`disconnect`). Default neither.
+    pub router_notify_connect: bool,
+    /// See [`router_notify_connect`](Self::router_notify_connect).
+    pub router_notify_disconnect: bool,
+    /// `ZMQ_CONFLATE`: keep only the newest message in each pipe, both ways (PUSH, PULL,
+    /// PUB, SUB, DEALER; single-part messages). Default false.
+    pub conflate: bool,
+    /// `ZMQ_SNDBUF`: the kernel send buffer size of each TCP connection. `None` = OS default.
+    pub sndbuf: Option<usize>,
+    /// `ZMQ_RCVBUF`: the kernel receive buffer size of each TCP connection. `None` = OS default.
+    pub rcvbuf: Option<usize>,
+    /// `ZMQ_TCP_MAXRT`: how long unacknowledged data may stay unacknowledged before the
+    /// connection is dropped (Linux `TCP_USER_TIMEOUT`). `None` = OS default.
+    pub tcp_maxrt: Option<Duration>,
     /// `ZMQ_STREAM_NOTIFY`: a STREAM socket announces each peer's connection and
     /// disconnection as `[routing id][empty]`. Default true.
     pub stream_notify: bool,
@@ -147,6 +173,15 @@ impl Options {
             xpub_nodrop: false,
             invert_matching: false,
             stream_notify: true,
+            xpub_manual: false,
+            xpub_welcome_msg: None,
+            xsub_verbose_unsubscribe: false,
+            router_notify_connect: false,
+            router_notify_disconnect: false,
+            conflate: false,
+            sndbuf: None,
+            rcvbuf: None,
+            tcp_maxrt: None,
         }
     }
 
