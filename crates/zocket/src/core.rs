@@ -259,6 +259,17 @@ impl Core {
                 batch.clear();
                 return;
             }
+            if st.options.conflate {
+                // Keep only the newest message from this pipe.
+                let newest = batch.pop();
+                batch.clear();
+                batch.extend(newest);
+                let before = st.inbound.len();
+                st.inbound.retain(|i| i.pipe.id() != pipe.id());
+                for _ in st.inbound.len()..before {
+                    pipe.take_inbound();
+                }
+            }
             pipe.add_inbound(batch.len());
             st.inbound.extend(batch.drain(..).map(|msg| Inbound {
                 pipe: pipe.clone(),

@@ -48,6 +48,8 @@ pub(crate) struct Pipe {
     read_resume: Notify,
     /// The pipe is being torn down; nothing more is queued.
     terminated: AtomicBool,
+    /// CONFLATE: the outbound queue keeps only the newest message.
+    conflate: bool,
 }
 
 impl Pipe {
@@ -63,7 +65,15 @@ impl Pipe {
             inbound: AtomicUsize::new(0),
             read_resume: Notify::new(),
             terminated: AtomicBool::new(false),
+            conflate: false,
         }
+    }
+
+    /// A pipe with the HWMs and CONFLATE setting of `options`.
+    pub(crate) fn for_options(options: &crate::options::Options) -> Pipe {
+        let mut pipe = Pipe::new(options.sndhwm, options.rcvhwm);
+        pipe.conflate = options.conflate;
+        pipe
     }
 
     pub(crate) fn id(&self) -> PipeId {
@@ -87,7 +97,10 @@ impl Pipe {
         }
         {
             let mut q = self.out_queue();
-            if self.sndhwm != 0 && q.len() >= self.sndhwm {
+            if self.conflate && matches!(msg, Outbound::Message(_)) {
+                // Only the newest message matters; control traffic stays queued.
+                q.retain(|o| !matches!(o, Outbound::Message(_)));
+            } else if self.sndhwm != 0 && q.len() >= self.sndhwm {
                 return Err(msg);
             }
             q.push_back(msg);

@@ -275,3 +275,73 @@ async fn malformed_and_unsupported_endpoints() {
     );
     assert_eq!(s.bind("nothing").await.unwrap_err().errno_name(), "EINVAL");
 }
+
+#[tokio::test]
+async fn conflate_keeps_only_the_newest_message_outbound() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ep = format!("tcp://127.0.0.1:{port}");
+    let push = Socket::new(SocketType::Push).unwrap();
+    let mut o = push.options();
+    o.conflate = true;
+    o.sndhwm = 1;
+    push.set_options(o).unwrap();
+    push.connect(&ep).await.unwrap();
+    // Never at the mark: each message replaces the one before.
+    for i in 0..100u32 {
+        push.try_send(i.to_be_bytes().to_vec()).unwrap();
+    }
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    pull.bind(&ep).await.unwrap();
+    assert_eq!(&recv(&pull).await[0][..], &99u32.to_be_bytes());
+    assert!(matches!(
+        pull.recv_timeout(Some(Duration::from_millis(100))).await,
+        Err(Error::Timeout)
+    ));
+}
+
+#[tokio::test]
+async fn conflate_keeps_only_the_newest_message_inbound() {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let mut o = pull.options();
+    o.conflate = true;
+    pull.set_options(o).unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.connect(&ep).await.unwrap();
+    for i in 0..100u32 {
+        push.send(i.to_be_bytes().to_vec()).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    loop {
+        let m = recv(&pull).await;
+        let n = u32::from_be_bytes(m[0][..].try_into().unwrap());
+        seen.push(n);
+        if n == 99 {
+            break;
+        }
+    }
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    assert!(seen.len() < 100, "nothing was conflated: {seen:?}");
+}
+
+#[tokio::test]
+async fn kernel_buffer_and_maxrt_options_are_accepted() {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let mut o = pull.options();
+    o.sndbuf = Some(64 * 1024);
+    o.rcvbuf = Some(64 * 1024);
+    o.tcp_maxrt = Some(Duration::from_secs(5));
+    o.tcp_keepalive = Some(true);
+    o.tcp_keepalive_idle = Some(Duration::from_secs(30));
+    pull.set_options(o.clone()).unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.set_options(o).unwrap();
+    push.connect(&ep).await.unwrap();
+    push.send("tuned").await.unwrap();
+    assert_eq!(&recv(&pull).await[0][..], b"tuned");
+}

@@ -99,7 +99,7 @@ pub(crate) fn bind(core: &Arc<Core>, name: &str, given: &str) -> Result<String, 
 /// Starts connecting to `name` (returns at once).
 pub(crate) fn connect(core: &Arc<Core>, name: &str, given: String) {
     let options = core.options();
-    let pipe = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
+    let pipe = Arc::new(Pipe::for_options(&options));
     core.take_connect_routing_id(&pipe);
     core.attach(&pipe);
     let task = core
@@ -182,7 +182,7 @@ async fn link(connecter: &Arc<Core>, pipe: &Arc<Pipe>, binder: &Arc<Core>) -> bo
         return false;
     }
     let options = binder.options();
-    let theirs = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
+    let theirs = Arc::new(Pipe::for_options(&options));
     let first_ours = match connecter.ready(pipe, &peer_of(binder)) {
         Ok(first) => first,
         Err(_) => return false,

@@ -121,7 +121,7 @@ async fn accept_loop(core: Arc<Core>, listener: Listener, local: String) {
                 };
                 let core2 = core.clone();
                 spawn(&core, async move {
-                    let pipe = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
+                    let pipe = Arc::new(Pipe::for_options(&options));
                     let exit = run_engine(&core2, conn, &pipe, &info).await;
                     core2.emit(exit.event(&info));
                     core2.detach(&pipe);
@@ -142,7 +142,7 @@ async fn accept_loop(core: Arc<Core>, listener: Listener, local: String) {
 /// Starts connecting (returns at once); messages queue on the pipe meanwhile.
 pub(crate) fn connect(core: &Arc<Core>, target: Target, given: String) {
     let options = core.options();
-    let pipe = Arc::new(Pipe::new(options.sndhwm, options.rcvhwm));
+    let pipe = Arc::new(Pipe::for_options(&options));
     core.take_connect_routing_id(&pipe);
     if !options.immediate {
         core.attach(&pipe);

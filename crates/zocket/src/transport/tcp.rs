@@ -11,10 +11,21 @@ use crate::endpoint::{Host, TcpEndpoint};
 use crate::error::Error;
 use crate::options::Options;
 
-/// Applies TCP_NODELAY and the keepalive options to a new connection.
+/// Applies TCP_NODELAY, the buffer sizes, TCP_MAXRT and the keepalive options to a
+/// new connection.
 fn tune(stream: &TcpStream, options: &Options) {
     let _ = stream.set_nodelay(true);
     let sock = socket2::SockRef::from(stream);
+    if let Some(size) = options.sndbuf {
+        let _ = sock.set_send_buffer_size(size);
+    }
+    if let Some(size) = options.rcvbuf {
+        let _ = sock.set_recv_buffer_size(size);
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(maxrt) = options.tcp_maxrt {
+        let _ = sock.set_tcp_user_timeout(Some(maxrt));
+    }
     if let Some(on) = options.tcp_keepalive {
         let _ = sock.set_keepalive(on);
         if on {
