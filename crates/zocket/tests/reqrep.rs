@@ -461,6 +461,7 @@ async fn router_handover_gives_the_id_to_the_newcomer() {
     send(&router, msg(&[b"h", b"to old"])).await;
     assert_eq!(recv(&old).await, msg(&[b"to old"]));
 
+    let mut old_events = old.monitor();
     let new = socket(SocketType::Dealer, |o| {
         o.routing_id = Bytes::from_static(b"h")
     });
@@ -470,6 +471,16 @@ async fn router_handover_gives_the_id_to_the_newcomer() {
     send(&router, msg(&[b"h", b"to new"])).await;
     assert_eq!(recv(&new).await, msg(&[b"to new"]));
     assert!(matches!(old.try_recv(), Err(Error::WouldBlock)));
+    // The old connection is closed, as libzmq does.
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(5), old_events.recv())
+            .await
+            .expect("old connection never closed")
+            .unwrap();
+        if matches!(ev, MonitorEvent::Disconnected { .. }) {
+            break;
+        }
+    }
 }
 
 #[tokio::test]

@@ -135,7 +135,13 @@ impl Pattern for Router {
         let (rid, generated) = self.wanted_id(id, &peer.identity);
         match self.by_id.get(&rid) {
             Some(&owner) if owner == id => return Ok(()),
-            Some(&owner) if self.handover => self.unmap(owner),
+            Some(&owner) if self.handover => {
+                // The newcomer takes the id; the old connection is closed, as in libzmq.
+                if let Some(old) = self.peers.get(&owner) {
+                    old.pipe.terminate();
+                }
+                self.unmap(owner);
+            }
             Some(_) => {
                 return Err(format!(
                     "ROUTER already has a peer with routing id {}",
