@@ -53,12 +53,17 @@ where
             core.notify_send_ready();
         }
         for o in drained.drain(..) {
+            if close_after_flush {
+                break;
+            }
             if let Outbound::Message(m) = o {
                 if m.byte_len() == 0 {
-                    // The application closes this peer; pending data may be lost.
-                    return EngineExit::Terminated;
+                    // The application closes this peer: write what it sent before,
+                    // then close; anything queued after is dropped.
+                    close_after_flush = true;
+                } else {
+                    out.extend(m.into_frames());
                 }
-                out.extend(m.into_frames());
             }
         }
         let is_closing = *closing.borrow();

@@ -144,3 +144,24 @@ async fn stream_over_ipc() {
     let m = recv(&server).await;
     assert_eq!(m.frames(), &[hello[0].clone(), Bytes::from("over ipc")]);
 }
+
+#[tokio::test]
+async fn data_sent_just_before_closing_keeps_its_routing_id() {
+    let server = Socket::new(SocketType::Stream).unwrap();
+    let ep = server.bind("tcp://127.0.0.1:*").await.unwrap();
+    let mut client = TcpStream::connect(ep.trim_start_matches("tcp://"))
+        .await
+        .unwrap();
+    client.write_all(b"last words").await.unwrap();
+    drop(client);
+    // Wait until the departure has been processed before reading anything.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let hello = recv(&server).await;
+    let data = recv(&server).await;
+    assert_eq!(
+        data.frames(),
+        &[hello[0].clone(), Bytes::from("last words")]
+    );
+    let bye = recv(&server).await;
+    assert_eq!(bye.frames(), &[hello[0].clone(), Bytes::new()]);
+}

@@ -25,6 +25,9 @@ pub(crate) struct Stream {
     next_generated: u32,
     notify: bool,
     events: Vec<(Arc<Pipe>, Message)>,
+    /// Routing ids of peers that left while some of their data was still queued for
+    /// the application: that data keeps its id until the departure is received.
+    departed: HashMap<PipeId, Bytes>,
 }
 
 impl Default for Stream {
@@ -36,6 +39,7 @@ impl Default for Stream {
             next_generated: random_u32(),
             notify: true,
             events: Vec::new(),
+            departed: HashMap::new(),
         }
     }
 }
@@ -55,14 +59,16 @@ impl Stream {
     }
 
     fn forget(&mut self, id: PipeId) {
-        if let Some((pipe, Some(rid))) = self.pipes.get_mut(&id).map(|(p, r)| (p.clone(), r.take()))
-        {
-            self.by_id.remove(&rid);
-            if self.notify {
-                self.events
-                    .push((pipe, Message::from_frames(vec![rid, Bytes::new()])));
-            }
-        }
+        let Some((pipe, rid)) = self.pipes.get_mut(&id).map(|(p, r)| (p.clone(), r.take())) else {
+            return;
+        };
+        let Some(rid) = rid else { return };
+        self.by_id.remove(&rid);
+        self.departed.insert(id, rid.clone());
+        // The departure is always queued (and dropped on receipt when STREAM_NOTIFY is
+        // off): receiving it tells `recv` the id is no longer needed.
+        let departure = Message::from_frames(vec![rid, Bytes::new(), Bytes::new()]);
+        self.events.push((pipe, departure));
     }
 }
 
@@ -121,17 +127,28 @@ impl Pattern for Stream {
     }
 
     fn recv(&mut self, pipe: PipeId, mut msg: Message) -> Result<Option<Message>, Error> {
-        // Notifications are queued already framed; data arrives as one frame.
+        // Notifications are queued already framed: arrivals as [id][empty], departures
+        // as [id][empty][empty] (the third frame is internal and removed here). Data
+        // arrives as one frame.
         if msg.len() == 2 {
             return Ok(Some(msg));
         }
-        match self.pipes.get(&pipe).and_then(|(_, rid)| rid.clone()) {
-            Some(rid) => {
-                msg.push_front(rid);
-                Ok(Some(msg))
+        if msg.len() == 3 {
+            msg.pop_back();
+            if self.departed.get(&pipe).is_some_and(|rid| *rid == msg[0]) {
+                self.departed.remove(&pipe);
             }
-            None => Ok(None),
+            return Ok(self.notify.then_some(msg));
         }
+        let rid = match self.pipes.get(&pipe).and_then(|(_, rid)| rid.clone()) {
+            Some(rid) => rid,
+            None => match self.departed.get(&pipe) {
+                Some(rid) => rid.clone(),
+                None => return Ok(None),
+            },
+        };
+        msg.push_front(rid);
+        Ok(Some(msg))
     }
 
     fn options_changed(&mut self, options: &Options) {
