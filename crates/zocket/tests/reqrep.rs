@@ -245,15 +245,47 @@ async fn req_takes_any_reply_once_the_asked_peer_is_gone() {
 }
 
 #[tokio::test]
-async fn req_drops_malformed_replies() {
+async fn req_drops_the_connection_on_a_malformed_reply() {
     let (router, ep) = bound(SocketType::Router).await;
     let req = socket(SocketType::Req, |o| o.routing_id = Bytes::from_static(b"r"));
+    let mut events = req.monitor();
     req.connect(&ep).await.unwrap();
     send(&req, msg(&[b"q"])).await;
     recv(&router).await;
+    // No empty delimiter: libzmq's REQ treats this as a protocol error.
     send(&router, msg(&[b"r", b"no delimiter", b"x"])).await;
-    send(&router, msg(&[b"r", b""])).await;
-    send(&router, msg(&[b"r", b"", b"ok"])).await;
+    send(&router, msg(&[b"r", b"", b"too late"])).await;
+    let err = req
+        .recv_timeout(Some(Duration::from_millis(300)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.errno_name(), "EAGAIN");
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("connection not dropped")
+            .unwrap();
+        if matches!(ev, MonitorEvent::Disconnected { .. }) {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn req_ignores_well_formed_replies_from_other_peers() {
+    let (r1, ep1) = bound(SocketType::Router).await;
+    let (r2, ep2) = bound(SocketType::Router).await;
+    let req = socket(SocketType::Req, |o| o.routing_id = Bytes::from_static(b"r"));
+    req.connect(&ep1).await.unwrap();
+    req.connect(&ep2).await.unwrap();
+    send(&req, msg(&[b"q"])).await;
+    // Round-robin picked one of the two; the other answers too, uninvited.
+    let (asked, other) = tokio::select! {
+        m = r1.recv() => { m.unwrap(); (&r1, &r2) }
+        m = r2.recv() => { m.unwrap(); (&r2, &r1) }
+    };
+    send(other, msg(&[b"r", b"", b"uninvited"])).await;
+    send(asked, msg(&[b"r", b"", b"ok"])).await;
     assert_eq!(recv(&req).await, msg(&[b"ok"]));
 }
 

@@ -30,6 +30,11 @@ impl LoadBalancer {
         }
     }
 
+    /// The attached pipe with this id, if any.
+    pub(crate) fn get(&self, id: PipeId) -> Option<&Arc<Pipe>> {
+        self.pipes.iter().find(|p| p.id() == id)
+    }
+
     /// Queues `msg` on the next pipe with room; returns that pipe, or gives the
     /// message back when every pipe is full (or there is none).
     pub(crate) fn send(&mut self, mut msg: Outbound) -> Result<Arc<Pipe>, Outbound> {

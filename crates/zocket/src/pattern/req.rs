@@ -32,6 +32,8 @@ pub(crate) struct Req {
     /// The id of the next correlated request.
     next_request_id: u32,
     probe_router: bool,
+    /// Pipes closed for a malformed reply: whatever else they queued is dropped.
+    broken: Vec<PipeId>,
 }
 
 impl Default for Req {
@@ -41,6 +43,7 @@ impl Default for Req {
             pending: None,
             next_request_id: random_u32(),
             probe_router: false,
+            broken: Vec::new(),
         }
     }
 }
@@ -71,6 +74,17 @@ impl Req {
     }
 }
 
+/// Whether a reply has the shape a REQ accepts on the wire: `[empty][body…]`, or
+/// `[4-byte request id][empty][body…]`.
+fn well_formed(msg: &Message) -> bool {
+    let f = msg.frames();
+    match f {
+        [first, _, ..] if first.is_empty() => true,
+        [id, empty, _, ..] => id.len() == 4 && empty.is_empty(),
+        _ => false,
+    }
+}
+
 impl Pattern for Req {
     fn attach(&mut self, pipe: &Arc<Pipe>) {
         self.lb.add(pipe);
@@ -83,6 +97,7 @@ impl Pattern for Req {
     fn detach(&mut self, id: PipeId) {
         self.lb.remove(id);
         self.lose_pipe(id);
+        self.broken.retain(|&b| b != id);
     }
 
     fn send(&mut self, msg: Message, options: &Options) -> Result<(), SendError> {
@@ -122,6 +137,18 @@ impl Pattern for Req {
     }
 
     fn recv(&mut self, pipe: PipeId, msg: Message) -> Result<Option<Message>, Error> {
+        if self.broken.contains(&pipe) {
+            return Ok(None);
+        }
+        if !well_formed(&msg) {
+            // libzmq's REQ session treats a reply without a delimiter as a protocol
+            // error and drops the connection (it is not reconnected).
+            if let Some(p) = self.lb.get(pipe) {
+                p.terminate();
+            }
+            self.broken.push(pipe);
+            return Ok(None);
+        }
         let Some(pending) = &self.pending else {
             return Ok(None);
         };
