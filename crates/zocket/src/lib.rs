@@ -35,6 +35,7 @@ pub mod monitor;
 pub mod options;
 mod pattern;
 mod pipe;
+pub mod proxy;
 mod raw_engine;
 mod socket;
 mod transport;
