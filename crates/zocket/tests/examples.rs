@@ -163,3 +163,17 @@ fn pipeline_example() {
         assert_eq!(n, 3, "worker {id}:\n{out}");
     }
 }
+
+#[test]
+fn many_to_many_example() {
+    let out = run_to_end("many_to_many", &[]);
+    for si in 0..2 {
+        for pi in 0..2 {
+            assert!(
+                out.contains(&format!("subscriber {si} heard publisher {pi}")),
+                "{out}"
+            );
+        }
+    }
+    assert!(out.contains("proxy forwarded"), "{out}");
+}
