@@ -21,6 +21,8 @@ use crate::pipe::{Outbound, Pipe, PipeId};
 struct Inbound {
     pipe: Arc<Pipe>,
     msg: Message,
+    /// Produced by the pattern itself (`take_events`), not received from the peer.
+    own: bool,
 }
 
 struct State {
@@ -202,15 +204,20 @@ impl Core {
         self.after_pipe_change(st);
     }
 
-    /// After a pipe left or lost its connection: hands the pattern's own messages
-    /// (XPUB's cancellations) to the application, and lets blocked senders retry (a
-    /// full pipe that went away no longer holds back an XPUB_NODROP send).
+    /// After a pipe became ready, left or lost its connection: hands the pattern's own
+    /// messages (XPUB's cancellations, ROUTER's and STREAM's notifications) to the
+    /// application, and lets blocked senders retry (a full pipe that went away no
+    /// longer holds back an XPUB_NODROP send).
     fn after_pipe_change(&self, mut st: MutexGuard<'_, State>) {
         let events = st.pattern.take_events();
         let delivered = !events.is_empty();
         for (pipe, msg) in events {
             pipe.add_inbound(1);
-            st.inbound.push_back(Inbound { pipe, msg });
+            st.inbound.push_back(Inbound {
+                pipe,
+                msg,
+                own: true,
+            });
         }
         drop(st);
         if delivered {
@@ -219,7 +226,8 @@ impl Core {
         self.send_ready.notify_waiters();
     }
 
-    /// Changes the application's subscriptions (SUB, XSUB, DISH).
+    /// Changes the application's subscriptions (SUB, XSUB, DISH; XPUB with
+    /// XPUB_MANUAL).
     pub(crate) fn set_subscription(&self, subscribe: bool, topic: Bytes) -> Result<(), Error> {
         self.state().pattern.set_subscription(subscribe, topic)
     }
@@ -274,6 +282,7 @@ impl Core {
             st.inbound.extend(batch.drain(..).map(|msg| Inbound {
                 pipe: pipe.clone(),
                 msg,
+                own: false,
             }));
         }
         self.recv_ready.notify_waiters();
@@ -292,6 +301,7 @@ impl Core {
             st.inbound.push_back(Inbound {
                 pipe: pipe.clone(),
                 msg,
+                own: false,
             });
             drop(st);
             self.recv_ready.notify_waiters();
@@ -349,9 +359,14 @@ impl Core {
     fn try_recv_once(&self) -> Result<Option<Message>, Error> {
         let mut st = self.state();
         st.pattern.check_recv()?;
-        while let Some(Inbound { pipe, msg }) = st.inbound.pop_front() {
+        while let Some(Inbound { pipe, msg, own }) = st.inbound.pop_front() {
             pipe.take_inbound();
-            if let Some(msg) = st.pattern.recv(pipe.id(), msg)? {
+            let msg = if own {
+                st.pattern.recv_event(pipe.id(), msg)?
+            } else {
+                st.pattern.recv(pipe.id(), msg)?
+            };
+            if let Some(msg) = msg {
                 return Ok(Some(msg));
             }
         }

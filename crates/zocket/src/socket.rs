@@ -165,6 +165,10 @@ impl Socket {
     /// Subscribes to messages whose first frame starts with `prefix` (SUB and XSUB;
     /// an empty prefix matches everything). Subscriptions are counted: subscribing twice needs
     /// two unsubscribes. They are sent to every publisher, now and after reconnects.
+    ///
+    /// On an XPUB with [`xpub_manual`](crate::Options::xpub_manual), applies the
+    /// subscription to the subscriber whose subscription message was received last
+    /// (nothing happens when there is none, or it has gone); other XPUBs refuse it.
     pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
         self.core
             .set_subscription(true, bytes::Bytes::copy_from_slice(prefix.as_ref()))

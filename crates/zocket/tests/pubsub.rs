@@ -507,3 +507,228 @@ async fn wrong_direction_and_subscriptions_on_publishers() {
     let xsub = socket(SocketType::XSub);
     xsub.try_send("nobody upstream").unwrap();
 }
+
+/// An XSUB connected to `ep`, its handshake done: from now on each subscription and
+/// cancellation goes out as it is made (while connecting, the XSUB sends its set of
+/// subscriptions once the connection is up instead).
+async fn connected_xsub(ep: &str, f: impl FnOnce(&mut Options)) -> Socket {
+    let xsub = socket(SocketType::XSub);
+    configure(&xsub, f);
+    let mut mon = xsub.monitor();
+    xsub.connect(ep).await.unwrap();
+    wait_for(&mut mon, |ev| {
+        matches!(ev, MonitorEvent::HandshakeSucceeded { .. })
+    })
+    .await;
+    xsub
+}
+
+/// Receives on `xpub` until `want` arrives; returns what came before it.
+async fn events_until(xpub: &Socket, want: &[u8]) -> Vec<Message> {
+    let mut before = Vec::new();
+    loop {
+        let m = recv(xpub).await;
+        if &m[0][..] == want {
+            return before;
+        }
+        before.push(m);
+    }
+}
+
+#[tokio::test]
+async fn xpub_welcome_msg_greets_each_new_subscriber() {
+    let xpub = socket(SocketType::XPub);
+    configure(&xpub, |o| {
+        o.xpub_welcome_msg = Some("W".into());
+        o.xpub_verbose = true;
+    });
+    let ep = xpub.bind(LOCAL).await.unwrap();
+    // Subscribed to the welcome's prefix, to everything, or (XSUB) not filtering.
+    let (a, b, c) = (
+        socket(SocketType::Sub),
+        socket(SocketType::Sub),
+        socket(SocketType::XSub),
+    );
+    a.subscribe("W").unwrap();
+    b.subscribe("").unwrap();
+    for s in [&a, &b, &c] {
+        s.connect(&ep).await.unwrap();
+        assert_eq!(recv(s).await, Message::from("W"));
+    }
+    // A SUB subscribed to something else filters the welcome out: its first message
+    // is one published after its subscription arrived.
+    let d = socket(SocketType::Sub);
+    d.subscribe("x").unwrap();
+    d.connect(&ep).await.unwrap();
+    // Every subscription is in place before publishing.
+    let mut subscribed = vec![recv(&xpub).await, recv(&xpub).await, recv(&xpub).await];
+    subscribed.sort_by(|x, y| x[0].cmp(&y[0]));
+    assert_eq!(subscribed, msgs(&[b"\x01", b"\x01W", b"\x01x"]));
+    publish(&xpub, &[b"x-end"]).await;
+    assert_eq!(recv(&d).await, Message::from("x-end"));
+    // The welcome went once per connection, before anything else.
+    publish(&xpub, &[b"W-end"]).await;
+    assert_eq!(recv(&a).await, Message::from("W-end"));
+    assert_eq!(until(&b, b"W-end").await, msgs(&[b"x-end"]));
+}
+
+#[tokio::test]
+async fn xpub_welcome_msg_on_each_connection_of_a_connecting_xpub() {
+    let sub = socket(SocketType::Sub);
+    sub.subscribe("").unwrap();
+    let ep = sub.bind(LOCAL).await.unwrap();
+    let xpub = socket(SocketType::XPub);
+    configure(&xpub, |o| o.xpub_welcome_msg = Some("hello".into()));
+    xpub.connect(&ep).await.unwrap();
+    assert_eq!(recv(&sub).await, Message::from("hello"));
+    assert_eq!(&recv(&xpub).await[0][..], b"\x01");
+    close_now(sub).await;
+    assert_eq!(&recv(&xpub).await[0][..], b"\x00");
+    // A new subscriber at the same address is greeted too.
+    let sub = socket(SocketType::Sub);
+    sub.subscribe("").unwrap();
+    sub.bind(&ep).await.unwrap();
+    assert_eq!(recv(&sub).await, Message::from("hello"));
+}
+
+#[tokio::test]
+async fn an_empty_xpub_welcome_msg_is_none() {
+    let xpub = socket(SocketType::XPub);
+    configure(&xpub, |o| o.xpub_welcome_msg = Some(bytes::Bytes::new()));
+    let ep = xpub.bind(LOCAL).await.unwrap();
+    let sub = socket(SocketType::Sub);
+    sub.subscribe("").unwrap();
+    sub.connect(&ep).await.unwrap();
+    assert_eq!(&recv(&xpub).await[0][..], b"\x01");
+    publish(&xpub, &[b"first"]).await;
+    assert_eq!(recv(&sub).await, Message::from("first"));
+}
+
+#[tokio::test]
+async fn xpub_manual_passes_everything_up_and_applies_only_what_it_is_told() {
+    let xpub = socket(SocketType::XPub);
+    configure(&xpub, |o| o.xpub_manual = true);
+    let ep = xpub.bind(LOCAL).await.unwrap();
+    // An XSUB does not filter: it receives whatever the XPUB sends it.
+    let xsub = connected_xsub(&ep, |_| {}).await;
+    xsub.subscribe("t").unwrap();
+    xsub.subscribe("t").unwrap();
+    // Every subscription is passed up, not only a topic's first.
+    assert_eq!(&recv(&xpub).await[0][..], b"\x01t");
+    assert_eq!(&recv(&xpub).await[0][..], b"\x01t");
+    // Nothing applied yet: "t1" goes nowhere.
+    publish(&xpub, &[b"t1"]).await;
+    xpub.subscribe("t").unwrap();
+    publish(&xpub, &[b"t2"]).await;
+    assert_eq!(recv(&xsub).await, Message::from("t2"));
+
+    // A cancellation is passed up and applies nothing either.
+    xsub.unsubscribe("t").unwrap();
+    xsub.unsubscribe("t").unwrap();
+    assert_eq!(&recv(&xpub).await[0][..], b"\x00t");
+    publish(&xpub, &[b"t3"]).await;
+    assert_eq!(recv(&xsub).await, Message::from("t3"));
+    // Until the application applies it.
+    xpub.unsubscribe("t").unwrap();
+    xpub.subscribe("f").unwrap();
+    publish(&xpub, &[b"t4", b"f-end"]).await;
+    assert_eq!(until(&xsub, b"f-end").await, msgs(&[]));
+}
+
+#[tokio::test]
+async fn xpub_manual_subscribe_applies_to_the_last_pipe() {
+    let xpub = socket(SocketType::XPub);
+    configure(&xpub, |o| o.xpub_manual = true);
+    let ep = xpub.bind(LOCAL).await.unwrap();
+    // Without a subscription received, there is no pipe to apply one to.
+    xpub.subscribe("").unwrap();
+    let a = connected_xsub(&ep, |_| {}).await;
+    let b = connected_xsub(&ep, |_| {}).await;
+    a.subscribe("a").unwrap();
+    assert_eq!(&recv(&xpub).await[0][..], b"\x01a");
+    xpub.subscribe("x").unwrap();
+    b.subscribe("b").unwrap();
+    assert_eq!(&recv(&xpub).await[0][..], b"\x01b");
+    xpub.subscribe("y").unwrap();
+    publish(&xpub, &[b"a1", b"b1", b"x1", b"y1", b"x-end", b"y-end"]).await;
+    assert_eq!(until(&a, b"x-end").await, msgs(&[b"x1"]));
+    assert_eq!(until(&b, b"y-end").await, msgs(&[b"y1"]));
+
+    // Unsubscribing acts on the same pipe.
+    xpub.unsubscribe("y").unwrap();
+    xpub.subscribe("z").unwrap();
+    publish(&xpub, &[b"y2", b"x-end", b"z-end"]).await;
+    assert_eq!(until(&b, b"z-end").await, msgs(&[]));
+    assert_eq!(until(&a, b"x-end").await, msgs(&[]));
+}
+
+#[tokio::test]
+async fn xpub_manual_cancels_what_a_departed_subscriber_asked_for() {
+    let xpub = socket(SocketType::XPub);
+    configure(&xpub, |o| o.xpub_manual = true);
+    let ep = xpub.bind(LOCAL).await.unwrap();
+    let a = connected_xsub(&ep, |_| {}).await;
+    let b = connected_xsub(&ep, |_| {}).await;
+    a.subscribe("a").unwrap();
+    a.subscribe("c").unwrap();
+    assert_eq!(&recv(&xpub).await[0][..], b"\x01a");
+    assert_eq!(&recv(&xpub).await[0][..], b"\x01c");
+    b.subscribe("a").unwrap();
+    assert_eq!(&recv(&xpub).await[0][..], b"\x01a");
+    xpub.subscribe("b-end").unwrap();
+
+    // Every topic the departed subscriber asked for, though "a" still has b.
+    close_now(a).await;
+    let mut gone = vec![recv(&xpub).await, recv(&xpub).await];
+    gone.sort_by(|x, y| x[0].cmp(&y[0]));
+    assert_eq!(gone, msgs(&[b"\x00a", b"\x00c"]));
+    // Those cancellations name no pipe: this subscription is not applied to b.
+    xpub.subscribe("q").unwrap();
+    publish(&xpub, &[b"q1", b"b-end"]).await;
+    assert_eq!(until(&b, b"b-end").await, msgs(&[]));
+}
+
+#[tokio::test]
+async fn xsub_verbose_unsubscribe_forwards_every_cancellation() {
+    // A manual XPUB passes up every subscription and cancellation it gets.
+    let xpub = socket(SocketType::XPub);
+    configure(&xpub, |o| o.xpub_manual = true);
+    let ep = xpub.bind(LOCAL).await.unwrap();
+    for (verbose, expected) in [
+        (
+            true,
+            msgs(&[
+                b"\x01a",
+                b"\x01a",
+                b"\x00a",
+                b"\x00never",
+                b"\x00a",
+                b"\x00a",
+            ]),
+        ),
+        (false, msgs(&[b"\x01a", b"\x01a", b"\x00a"])),
+    ] {
+        let xsub = connected_xsub(&ep, |o| o.xsub_verbose_unsubscribe = verbose).await;
+        for m in [&b"\x01a"[..], b"\x01a", b"\x00a"] {
+            xsub.send(m).await.unwrap();
+        }
+        xsub.unsubscribe("never").unwrap();
+        xsub.send(&b"\x00a"[..]).await.unwrap();
+        xsub.send(&b"\x00a"[..]).await.unwrap();
+        xsub.subscribe("end").unwrap();
+        assert_eq!(events_until(&xpub, b"\x01end").await, expected, "{verbose}");
+        close_now(xsub).await;
+        // Its departure: the topics it still asked for.
+        let mut gone = vec![recv(&xpub).await[0].to_vec()];
+        if !verbose {
+            gone.push(recv(&xpub).await[0].to_vec());
+        }
+        gone.sort();
+        let want: &[&[u8]] = if verbose {
+            &[b"\x00end"]
+        } else {
+            &[b"\x00a", b"\x00end"]
+        };
+        assert_eq!(gone, want);
+    }
+}

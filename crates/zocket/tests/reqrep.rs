@@ -612,3 +612,96 @@ async fn req_reconnects_after_rep_restarts() {
     handshakes(&mut mon, 1).await;
     round_trips(&req, &rep).await;
 }
+
+#[tokio::test]
+async fn router_notify_announces_connections_and_disconnections() {
+    let router = socket(SocketType::Router, |o| {
+        o.router_notify_connect = true;
+        o.router_notify_disconnect = true;
+    });
+    let ep = router.bind("tcp://127.0.0.1:*").await.unwrap();
+    let named = socket(SocketType::Dealer, |o| {
+        o.routing_id = Bytes::from_static(b"d1")
+    });
+    named.connect(&ep).await.unwrap();
+    assert_eq!(recv(&router).await, msg(&[b"d1", b""]));
+    send(&named, msg(&[b"hi"])).await;
+    assert_eq!(recv(&router).await, msg(&[b"d1", b"hi"]));
+
+    // An anonymous peer is announced under the id generated for it.
+    let anonymous = Socket::new(SocketType::Dealer).unwrap();
+    anonymous.connect(&ep).await.unwrap();
+    let hello = recv(&router).await;
+    assert_eq!((hello.len(), &hello[1][..]), (2, &b""[..]));
+    let id = hello[0].clone();
+    assert_eq!((id.len(), id[0]), (5, 0));
+    send(&anonymous, msg(&[b"yo"])).await;
+    assert_eq!(recv(&router).await, msg(&[&id, b"yo"]));
+
+    named.close().await.unwrap();
+    assert_eq!(recv(&router).await, msg(&[b"d1", b""]));
+    anonymous.close().await.unwrap();
+    assert_eq!(recv(&router).await, msg(&[&id, b""]));
+}
+
+#[tokio::test]
+async fn router_delivers_a_departed_peers_last_messages_before_its_disconnection() {
+    let router = socket(SocketType::Router, |o| o.router_notify_disconnect = true);
+    let ep = router.bind("tcp://127.0.0.1:*").await.unwrap();
+    let mut mon = router.monitor();
+    let dealer = socket(SocketType::Dealer, |o| {
+        o.routing_id = Bytes::from_static(b"d")
+    });
+    dealer.connect(&ep).await.unwrap();
+    send(&dealer, msg(&[b"last", b"words"])).await;
+    dealer.close().await.unwrap();
+    // Received only once the connection is gone: the words keep the peer's id.
+    wait_for(&mut mon, |e| matches!(e, MonitorEvent::Disconnected { .. })).await;
+    assert_eq!(recv(&router).await, msg(&[b"d", b"last", b"words"]));
+    assert_eq!(recv(&router).await, msg(&[b"d", b""]));
+    assert!(matches!(router.try_recv(), Err(Error::WouldBlock)));
+}
+
+#[tokio::test]
+async fn router_notify_connect_only_on_a_connecting_router() {
+    router_notify_across_reconnections(true, false).await;
+}
+
+#[tokio::test]
+async fn router_notify_disconnect_only_on_a_connecting_router() {
+    router_notify_across_reconnections(false, true).await;
+}
+
+#[tokio::test]
+async fn router_notify_both_on_a_connecting_router() {
+    router_notify_across_reconnections(true, true).await;
+}
+
+/// A connecting ROUTER's peer restarts: notifications come, on the one pipe, in order
+/// with the peer's messages, exactly for the flags set.
+async fn router_notify_across_reconnections(connect: bool, disconnect: bool) {
+    let ep = free_endpoint();
+    let router = socket(SocketType::Router, |o| {
+        o.router_notify_connect = connect;
+        o.router_notify_disconnect = disconnect;
+        o.connect_routing_id = Some(Bytes::from_static(b"peer"));
+    });
+    router.connect(&ep).await.unwrap();
+    let notice = msg(&[b"peer", b""]);
+    for (i, word) in [&b"first"[..], b"second"].into_iter().enumerate() {
+        let dealer = socket(SocketType::Dealer, |o| o.linger = Some(Duration::ZERO));
+        dealer.bind(&ep).await.unwrap();
+        if connect {
+            assert_eq!(recv(&router).await, notice, "connect {i}");
+        }
+        send(&dealer, msg(&[word])).await;
+        assert_eq!(recv(&router).await, msg(&[b"peer", word]));
+        tokio::time::timeout(T, dealer.close())
+            .await
+            .unwrap()
+            .unwrap();
+        if disconnect {
+            assert_eq!(recv(&router).await, notice, "disconnect {i}");
+        }
+    }
+}

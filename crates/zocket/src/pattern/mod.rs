@@ -69,6 +69,14 @@ pub(crate) trait Pattern: Send + 'static {
         Ok(Some(msg))
     }
 
+    /// Like [`recv`](Self::recv), for one of the pattern's own messages (from
+    /// [`take_events`](Self::take_events)) as the application receives it. Patterns
+    /// that must tell their own messages from the peers' (ROUTER's notifications, which
+    /// look like any peer message) override it; by default it is `recv`.
+    fn recv_event(&mut self, pipe: PipeId, msg: Message) -> Result<Option<Message>, Error> {
+        self.recv(pipe, msg)
+    }
+
     /// Whether messages from peers are discarded on arrival (PUB: subscribers send
     /// nothing but subscriptions, which arrive as events). Discarded messages never
     /// count against RCVHWM, so they cannot stall a connection's subscriptions.
@@ -89,7 +97,8 @@ pub(crate) trait Pattern: Send + 'static {
 
     /// The application subscribed (`subscribe`) or unsubscribed on this socket
     /// (SUB's `ZMQ_SUBSCRIBE`/`ZMQ_UNSUBSCRIBE`; DISH's join/leave). The pattern
-    /// records it and queues the command on every pipe.
+    /// records it and queues the command on every pipe (an XPUB_MANUAL publisher
+    /// applies it to one subscriber instead).
     fn set_subscription(&mut self, _subscribe: bool, _topic: Bytes) -> Result<(), Error> {
         Err(Error::InvalidOption {
             option: "subscribe",
@@ -118,9 +127,10 @@ pub(crate) trait Pattern: Send + 'static {
     }
 
     /// Messages the pattern produced by itself since the last call, each with the
-    /// pipe it concerns (XPUB's cancellations when a subscriber goes away). The
-    /// socket delivers them to the application after a pipe is detached, suspended
-    /// or disconnected.
+    /// pipe it concerns (XPUB's cancellations when a subscriber goes away, ROUTER's
+    /// and STREAM's notifications). The socket delivers them to the application, in
+    /// the order produced and through [`recv_event`](Self::recv_event), after a pipe
+    /// becomes ready or is detached, suspended or disconnected.
     fn take_events(&mut self) -> Vec<(Arc<Pipe>, Message)> {
         Vec::new()
     }

@@ -1,6 +1,14 @@
 //! ROUTER: addresses each peer by a routing id (RFC 28).
+//!
+//! With ROUTER_NOTIFY, the application receives `[routing id][empty]` when a peer's
+//! handshake completes (`router_notify_connect`) and/or when a connection whose
+//! handshake completed goes (`router_notify_disconnect`), unless it lost its routing
+//! id to a handover; a peer refused for a duplicate routing id is announced neither
+//! way. The notifications look like any two-frame message, as in libzmq. Messages a
+//! departed peer sent that the application has not received yet keep its routing id,
+//! and come before its disconnection.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -21,6 +29,8 @@ struct Peer {
     /// The id was generated here (the peer announced none), so it is kept across
     /// reconnections of the same pipe.
     generated: bool,
+    /// The handshake of the pipe's current connection completed.
+    connected: bool,
 }
 
 /// ROUTER: prepends the sender's routing id to each message received, and sends each
@@ -38,6 +48,16 @@ pub(crate) struct Router {
     next_generated: u32,
     handover: bool,
     probe_router: bool,
+    /// ROUTER_NOTIFY's connect flag.
+    notify_connect: bool,
+    /// ROUTER_NOTIFY's disconnect flag.
+    notify_disconnect: bool,
+    /// Routing ids of detached pipes, kept (with whether the departure is announced)
+    /// until their departure is received: their messages still queued keep their id.
+    /// A pipe suspended and re-attached (IMMEDIATE) may depart more than once.
+    departed: HashMap<PipeId, VecDeque<(Bytes, bool)>>,
+    /// Notifications and departures not yet handed to the socket.
+    events: Vec<(Arc<Pipe>, Message)>,
 }
 
 impl Default for Router {
@@ -49,6 +69,10 @@ impl Default for Router {
             next_generated: random_u32(),
             handover: false,
             probe_router: false,
+            notify_connect: false,
+            notify_disconnect: false,
+            departed: HashMap::new(),
+            events: Vec::new(),
         }
     }
 }
@@ -95,6 +119,17 @@ impl Router {
         }
     }
 
+    /// The connection of pipe `id` went: returns its pipe and routing id if the
+    /// departure is one to announce (its handshake had completed and it still holds
+    /// its id).
+    fn lost(&mut self, id: PipeId) -> Option<(Arc<Pipe>, Bytes)> {
+        let peer = self.peers.get_mut(&id)?;
+        if !std::mem::take(&mut peer.connected) {
+            return None;
+        }
+        Some((peer.pipe.clone(), peer.routing_id.clone()?))
+    }
+
     /// The routing id pipe `id` should have now that its peer announced `identity`.
     fn wanted_id(&mut self, id: PipeId, identity: &Bytes) -> (Bytes, bool) {
         if let Some(rid) = self.connect_ids.get(&id) {
@@ -120,6 +155,7 @@ impl Pattern for Router {
             pipe: pipe.clone(),
             routing_id: None,
             generated: false,
+            connected: false,
         });
         // A connect-time routing id is usable at once: messages queue until the peer
         // is there.
@@ -134,13 +170,14 @@ impl Pattern for Router {
         let id = pipe.id();
         let (rid, generated) = self.wanted_id(id, &peer.identity);
         match self.by_id.get(&rid) {
-            Some(&owner) if owner == id => return Ok(()),
+            Some(&owner) if owner == id => {}
             Some(&owner) if self.handover => {
                 // The newcomer takes the id; the old connection is closed, as in libzmq.
                 if let Some(old) = self.peers.get(&owner) {
                     old.pipe.terminate();
                 }
                 self.unmap(owner);
+                self.map(id, rid.clone(), generated);
             }
             Some(_) => {
                 return Err(format!(
@@ -148,16 +185,49 @@ impl Pattern for Router {
                     describe(&rid)
                 ));
             }
-            None => {}
+            None => self.map(id, rid.clone(), generated),
         }
-        self.map(id, rid, generated);
+        if let Some(peer) = self.peers.get_mut(&id) {
+            peer.connected = true;
+        }
+        if self.notify_connect {
+            self.events
+                .push((pipe.clone(), Message::from_frames(vec![rid, Bytes::new()])));
+        }
         Ok(())
     }
 
+    /// A connecter's connection went; its pipe keeps its routing id for the next one.
+    fn disconnected(&mut self, id: PipeId) {
+        if let Some((pipe, rid)) = self.lost(id) {
+            if self.notify_disconnect {
+                self.events
+                    .push((pipe, Message::from_frames(vec![rid, Bytes::new()])));
+            }
+        }
+    }
+
+    /// The pipe goes. Its routing id stays with its messages still queued for the
+    /// application until the departure, queued after them, is received.
     fn detach(&mut self, id: PipeId) {
-        self.unmap(id);
-        self.peers.remove(&id);
+        let announced = self.lost(id).is_some() && self.notify_disconnect;
         self.connect_ids.remove(&id);
+        let Some(Peer {
+            pipe,
+            routing_id: Some(rid),
+            ..
+        }) = self.peers.remove(&id)
+        else {
+            return;
+        };
+        self.by_id.remove(&rid);
+        self.departed
+            .entry(id)
+            .or_default()
+            .push_back((rid.clone(), announced));
+        // The third frame marks a departure; `recv_event` removes it.
+        let departure = Message::from_frames(vec![rid, Bytes::new(), Bytes::new()]);
+        self.events.push((pipe, departure));
     }
 
     fn send(&mut self, mut msg: Message, options: &Options) -> Result<(), SendError> {
@@ -195,11 +265,41 @@ impl Pattern for Router {
     fn recv(&mut self, pipe: PipeId, mut msg: Message) -> Result<Option<Message>, Error> {
         // Messages from a pipe without a routing id (one that lost it to a handover)
         // cannot be answered and are dropped.
-        let Some(rid) = self.peers.get(&pipe).and_then(|p| p.routing_id.clone()) else {
+        let rid = match self.peers.get(&pipe) {
+            Some(peer) => peer.routing_id.clone(),
+            None => self
+                .departed
+                .get(&pipe)
+                .and_then(|d| d.front())
+                .map(|(rid, _)| rid.clone()),
+        };
+        let Some(rid) = rid else {
             return Ok(None);
         };
         msg.push_front(rid);
         Ok(Some(msg))
+    }
+
+    /// Notifications are queued framed as the application receives them. A departure
+    /// has a third, internal frame: receiving it releases the departed pipe's routing
+    /// id, and it is delivered (as `[id][empty]`) only when announced.
+    fn recv_event(&mut self, pipe: PipeId, mut msg: Message) -> Result<Option<Message>, Error> {
+        if msg.len() != 3 {
+            return Ok(Some(msg));
+        }
+        msg.pop_back();
+        let Some(departures) = self.departed.get_mut(&pipe) else {
+            return Ok(None);
+        };
+        let announced = departures.pop_front().is_some_and(|(_, a)| a);
+        if departures.is_empty() {
+            self.departed.remove(&pipe);
+        }
+        Ok(announced.then_some(msg))
+    }
+
+    fn take_events(&mut self) -> Vec<(Arc<Pipe>, Message)> {
+        std::mem::take(&mut self.events)
     }
 
     fn set_connect_routing_id(&mut self, pipe: PipeId, routing_id: Bytes) {
@@ -209,6 +309,8 @@ impl Pattern for Router {
     fn options_changed(&mut self, options: &Options) {
         self.handover = options.router_handover;
         self.probe_router = options.probe_router;
+        self.notify_connect = options.router_notify_connect;
+        self.notify_disconnect = options.router_notify_disconnect;
     }
 
     fn greeting_traffic(&self) -> Vec<Outbound> {

@@ -82,14 +82,16 @@ impl Upstream {
         }
     }
 
-    /// Removes one subscription to `topic`, sending CANCEL when it was the last.
-    /// Returns whether there was one (libzmq silently ignores the others).
-    pub(crate) fn unsubscribe(&mut self, topic: Bytes) -> bool {
+    /// Removes one subscription to `topic`, sending CANCEL when it was the last, or
+    /// every time with `always_send` (XSUB_VERBOSE_UNSUBSCRIBE: even for a topic not
+    /// subscribed to). Returns whether there was one (libzmq silently ignores the
+    /// others).
+    pub(crate) fn unsubscribe(&mut self, topic: Bytes, always_send: bool) -> bool {
         let last = self.topics.update(&topic, |n| {
             *n -= 1;
             *n == 0
         });
-        if last == Some(true) {
+        if last == Some(true) || always_send {
             self.broadcast(&Outbound::Cancel(topic));
         }
         last.is_some()
@@ -158,10 +160,10 @@ mod tests {
         assert_eq!(commands(&a), ["+x", "+y"]);
         assert!(commands(&b).is_empty());
         assert_eq!(greeting(&u), ["x", "y"]);
-        assert!(u.unsubscribe(Bytes::from_static(b"x")));
+        assert!(u.unsubscribe(Bytes::from_static(b"x"), false));
         assert!(commands(&a).is_empty(), "x still counted once");
-        assert!(u.unsubscribe(Bytes::from_static(b"x")));
-        assert!(!u.unsubscribe(Bytes::from_static(b"x")));
+        assert!(u.unsubscribe(Bytes::from_static(b"x"), false));
+        assert!(!u.unsubscribe(Bytes::from_static(b"x"), false));
         assert_eq!(commands(&a), ["-x"]);
         assert_eq!(greeting(&u), ["y"]);
         assert!(u.matches(b"yes") && !u.matches(b"x"));
@@ -175,9 +177,18 @@ mod tests {
         u.ready(a.id());
         u.subscribe(Bytes::from_static(b"x"), true);
         u.subscribe(Bytes::from_static(b"x"), true);
-        u.unsubscribe(Bytes::from_static(b"x"));
-        u.unsubscribe(Bytes::from_static(b"x"));
+        u.unsubscribe(Bytes::from_static(b"x"), false);
+        u.unsubscribe(Bytes::from_static(b"x"), false);
         assert_eq!(commands(&a), ["+x", "+x", "-x"]);
+        // Verbose cancellations: each one, known topic or not.
+        u.subscribe(Bytes::from_static(b"y"), true);
+        u.subscribe(Bytes::from_static(b"y"), true);
+        assert!(u.unsubscribe(Bytes::from_static(b"y"), true));
+        assert!(!u.unsubscribe(Bytes::from_static(b"never"), true));
+        assert!(u.unsubscribe(Bytes::from_static(b"y"), true));
+        assert!(!u.unsubscribe(Bytes::from_static(b"y"), true));
+        assert_eq!(commands(&a), ["+y", "+y", "-y", "-never", "-y", "-y"]);
+        assert!(u.greeting().is_empty());
     }
 
     #[test]
@@ -193,7 +204,7 @@ mod tests {
         u.subscribe(Bytes::from_static(b"z"), false);
         assert!(commands(&a).is_empty(), "the greeting carries it");
         u.ready(a.id());
-        u.unsubscribe(Bytes::from_static(b"x"));
+        u.unsubscribe(Bytes::from_static(b"x"), false);
         assert_eq!(commands(&a), ["-x"]);
         u.detach(a.id());
         u.send_all(&Message::from("lost"));
