@@ -32,6 +32,7 @@ pub mod endpoint;
 mod engine;
 pub mod error;
 pub mod monitor;
+mod option_names;
 pub mod options;
 mod pattern;
 mod pipe;

@@ -142,3 +142,17 @@ async fn unknown_endpoint_for_unbind_and_disconnect() {
         "ENOENT"
     );
 }
+
+/// Regression: a close issued before the listener task first ran was missed, and
+/// `close()` with the default (infinite) linger waited for that task forever.
+#[tokio::test]
+async fn regression_close_right_after_bind_hung() {
+    for _ in 0..50 {
+        let s = Socket::new(SocketType::Pull).unwrap();
+        s.bind("tcp://127.0.0.1:*").await.unwrap();
+        tokio::time::timeout(T, s.close())
+            .await
+            .expect("close hung")
+            .unwrap();
+    }
+}

@@ -107,7 +107,7 @@ async fn accept_loop(core: Arc<Core>, listener: Listener, local: String) {
         let options = core.options();
         let accepted = tokio::select! {
             r = listener.accept(&options) => r,
-            _ = closing.changed() => return,
+            _ = closing.wait_for(|c| *c) => return,
         };
         match accepted {
             Ok(conn) => {
