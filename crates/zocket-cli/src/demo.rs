@@ -24,9 +24,10 @@ async fn recv_sub(sub: &Sub, publisher: &Pub, msg: &Message) -> Result<Message> 
     loop {
         publisher.send(msg.clone()).await?;
         match sub.recv_timeout(Some(Duration::from_millis(20))).await {
-            Ok(m) => return Ok(m),
+            Ok(m) if m == *msg => return Ok(m),
             Err(e) if tokio::time::Instant::now() > deadline => return Err(e),
-            Err(_) => {}
+            _ if tokio::time::Instant::now() > deadline => return Err(zocket::Error::Timeout),
+            _ => {}
         }
     }
 }
@@ -153,16 +154,22 @@ async fn one_to_many() -> Result<String> {
 }
 
 async fn many_to_many() -> Result<String> {
-    let p1 = Pub::new()?;
-    let p2 = Pub::new()?;
-    let e1 = p1.bind("tcp://127.0.0.1:*").await?;
-    let e2 = p2.bind("tcp://127.0.0.1:*").await?;
+    // Publishers and subscribers only know the hub: an XSUB/XPUB proxy.
+    let frontend = zocket::Socket::new(zocket::SocketType::XSub)?;
+    let publishers_to = frontend.bind("tcp://127.0.0.1:*").await?;
+    let backend = zocket::Socket::new(zocket::SocketType::XPub)?;
+    let subscribers_to = backend.bind("tcp://127.0.0.1:*").await?;
+    let proxy = zocket::proxy::Proxy::new(frontend, backend);
+    let control = proxy.control();
+    let hub = tokio::spawn(proxy.run());
+    let (p1, p2) = (Pub::new()?, Pub::new()?);
+    p1.connect(&publishers_to).await?;
+    p2.connect(&publishers_to).await?;
     let mut subs = Vec::new();
     for _ in 0..2 {
         let s = Sub::new()?;
         s.subscribe("")?;
-        s.connect(&e1).await?;
-        s.connect(&e2).await?;
+        s.connect(&subscribers_to).await?;
         subs.push(s);
     }
     let mut heard = 0;
@@ -171,8 +178,11 @@ async fn many_to_many() -> Result<String> {
         recv_sub(s, &p2, &Message::from("from publisher 2")).await?;
         heard += 2;
     }
+    let forwarded = control.statistics().backend.messages_out;
+    control.terminate();
+    let _ = hub.await;
     Ok(format!(
-        "2 PUB x 2 SUB: each subscriber heard both publishers ({heard} deliveries)"
+        "2 PUB -> XSUB/XPUB proxy -> 2 SUB: each subscriber heard both publishers ({heard} deliveries, {forwarded} forwarded)"
     ))
 }
 

@@ -11,6 +11,7 @@ mod demo;
 mod failure;
 mod format;
 mod input;
+mod proxy_cmd;
 mod run;
 mod selfcheck;
 
@@ -158,6 +159,14 @@ Examples:
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Forwards messages between a frontend and a backend socket, both ways, with an
+    /// optional capture socket: an XSUB/XPUB hub for many-to-many publish-subscribe, or
+    /// a ROUTER/DEALER queue shared by clients and workers.
+    #[command(after_help = "\
+Examples:
+  zocket proxy --frontend xsub --frontend-bind 'tcp://*:5559' --backend xpub --backend-bind 'tcp://*:5560'
+  zocket proxy --frontend router --frontend-bind 'tcp://*:5555' --backend dealer --backend-bind 'tcp://*:5556'")]
+    Proxy(proxy_cmd::ProxyArgs),
     /// Shows the system working end to end over TCP on 127.0.0.1 and prints a
     /// verdict: client-server, request-response and publish-subscribe, and the
     /// point-to-point, one-to-many and many-to-many topologies.
@@ -297,6 +306,7 @@ fn main() -> ExitCode {
         Command::Peer(a) => run_socket(run::duplex(T::Peer, &a)),
         Command::Channel(a) => run_socket(run::duplex(T::Channel, &a)),
         Command::Completions { shell } => completions(shell),
+        Command::Proxy(a) => run_socket(proxy_cmd::run(&a)),
         Command::Demo => demo::run(),
         Command::Selfcheck => selfcheck::run(),
     }

@@ -1,0 +1,107 @@
+//! `zocket proxy` between zocket processes.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn zocket(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_zocket"));
+    c.args(args);
+    c
+}
+
+fn wait(child: &mut Kill, what: &str) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "{what} did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn pipeline_through_a_proxy() {
+    let mut proxy = Kill(
+        zocket(&[
+            "proxy",
+            "--frontend",
+            "pull",
+            "--frontend-bind",
+            "tcp://127.0.0.1:*",
+            "--backend",
+            "push",
+            "--backend-bind",
+            "tcp://127.0.0.1:*",
+            "-n",
+            "3",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap(),
+    );
+    let mut err = BufReader::new(proxy.0.stderr.take().unwrap());
+    let mut endpoint = |role: &str| {
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        line.trim()
+            .strip_prefix(&format!("zocket: {role} bound "))
+            .unwrap_or_else(|| panic!("{line}"))
+            .to_string()
+    };
+    let (front, back) = (endpoint("frontend"), endpoint("backend"));
+    let mut consumer = Kill(
+        zocket(&["pull", "--connect", &back, "-n", "3"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut producer = Kill(
+        zocket(&["push", "--connect", &front, "-d", "a", "-d", "b", "-d", "c"])
+            .spawn()
+            .unwrap(),
+    );
+    assert!(wait(&mut producer, "producer").success());
+    assert!(wait(&mut consumer, "consumer").success());
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut consumer.0.stdout.take().unwrap(), &mut out).unwrap();
+    assert_eq!(out, "a\nb\nc\n");
+    assert!(wait(&mut proxy, "proxy").success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert!(
+        rest.contains("proxy forwarded 3 messages (3 bytes) frontend->backend"),
+        "{rest}"
+    );
+}
+
+#[test]
+fn proxy_errors_are_one_line() {
+    let out = zocket(&[
+        "proxy",
+        "--frontend",
+        "nosuch",
+        "--frontend-bind",
+        "tcp://127.0.0.1:*",
+        "--backend",
+        "push",
+        "--backend-bind",
+        "tcp://127.0.0.1:*",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("unknown socket type"), "{err}");
+}
