@@ -7,6 +7,7 @@
 //! with exit status 1; usage errors exit with 2.
 
 mod args;
+mod bench_cmd;
 mod demo;
 mod failure;
 mod format;
@@ -159,6 +160,15 @@ Examples:
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Measures throughput (PUSH→PULL) and latency (REQ↔REP) between two zocket
+    /// processes on 127.0.0.1, or against a peer at a given endpoint, with a progress
+    /// line on stderr and a table on stdout.
+    #[command(after_help = "\
+Examples:
+  zocket bench --size 256 --count 1000000
+  zocket pull --bind 'tcp://*:5555' -n 100000 -f raw > /dev/null &   # on the peer host
+  zocket bench --throughput-to tcp://peer:5555 --count 100000 --round-trips 0")]
+    Bench(bench_cmd::BenchArgs),
     /// Forwards messages between a frontend and a backend socket, both ways, with an
     /// optional capture socket: an XSUB/XPUB hub for many-to-many publish-subscribe, or
     /// a ROUTER/DEALER queue shared by clients and workers.
@@ -307,6 +317,7 @@ fn main() -> ExitCode {
         Command::Channel(a) => run_socket(run::duplex(T::Channel, &a)),
         Command::Completions { shell } => completions(shell),
         Command::Proxy(a) => run_socket(proxy_cmd::run(&a)),
+        Command::Bench(a) => run_socket(bench_cmd::run(&a)),
         Command::Demo => demo::run(),
         Command::Selfcheck => selfcheck::run(),
     }

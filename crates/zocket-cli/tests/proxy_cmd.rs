@@ -1,4 +1,4 @@
-//! `zocket proxy` between zocket processes.
+//! `zocket proxy` and `zocket bench` between zocket processes.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -104,4 +104,29 @@ fn proxy_errors_are_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("unknown socket type"), "{err}");
+}
+
+#[test]
+fn bench_between_two_processes_prints_a_table() {
+    let mut child = Kill(
+        zocket(&[
+            "bench",
+            "--size",
+            "16",
+            "--count",
+            "20000",
+            "--round-trips",
+            "200",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap(),
+    );
+    assert!(wait(&mut child, "bench").success());
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.0.stdout.take().unwrap(), &mut out).unwrap();
+    assert!(out.contains("| PUSH→PULL throughput | 16 B | "), "{out}");
+    assert!(out.contains("(20000 messages)"), "{out}");
+    assert!(out.contains("| REQ↔REP round trip | 16 B | mean "), "{out}");
+    assert!(out.contains("(200 round trips)"), "{out}");
 }
