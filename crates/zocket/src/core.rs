@@ -117,6 +117,31 @@ impl Core {
         }))
     }
 
+    /// Runs `task` as one of the socket's tasks (aborted or awaited on close).
+    pub(crate) fn spawn(
+        &self,
+        task: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::AbortHandle {
+        lock(&self.tasks).spawn(task)
+    }
+
+    /// Records a bound or connected endpoint for unbind/disconnect; `task` is the
+    /// listener or connecter, `pipe` a connecter's pipe.
+    pub(crate) fn add_endpoint(
+        &self,
+        endpoint: String,
+        bound: bool,
+        task: tokio::task::AbortHandle,
+        pipe: Option<Arc<Pipe>>,
+    ) {
+        lock(&self.endpoints).push(EndpointEntry {
+            endpoint,
+            bound,
+            task,
+            pipe,
+        });
+    }
+
     pub(crate) fn options(&self) -> Options {
         lock(&self.options).clone()
     }

@@ -27,11 +27,7 @@ impl Pattern for Dealer {
     }
 
     fn send(&mut self, msg: Message, _options: &Options) -> Result<(), SendError> {
-        match self.lb.send(Outbound::Message(msg)) {
-            Ok(_) => Ok(()),
-            Err(Outbound::Message(m)) => Err(SendError::WouldBlock(m)),
-            Err(_) => unreachable!("lb gives back what it was given"),
-        }
+        self.lb.send_message(msg).map(|_| ())
     }
 
     fn options_changed(&mut self, options: &Options) {

@@ -2,6 +2,9 @@
 
 use std::sync::Arc;
 
+use zocket_proto::Message;
+
+use super::SendError;
 use crate::pipe::{Outbound, Pipe, PipeId};
 
 /// Round-robin over attached pipes, skipping those at their HWM.
@@ -50,5 +53,15 @@ impl LoadBalancer {
             }
         }
         Err(msg)
+    }
+
+    /// Queues a whole message on the next pipe with room, or hands it back to wait
+    /// for room ([`SendError::WouldBlock`]).
+    pub(crate) fn send_message(&mut self, msg: Message) -> Result<Arc<Pipe>, SendError> {
+        match self.send(Outbound::Message(msg)) {
+            Ok(pipe) => Ok(pipe),
+            Err(Outbound::Message(m)) => Err(SendError::WouldBlock(m)),
+            Err(_) => unreachable!("the balancer gives back what it was given"),
+        }
     }
 }

@@ -7,7 +7,7 @@ use zocket_proto::{Message, SocketType};
 use super::{LoadBalancer, Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipe::{Outbound, Pipe, PipeId};
+use crate::pipe::{Pipe, PipeId};
 
 /// PUSH: round-robin to peers with room; blocks when none has room.
 #[derive(Debug, Default)]
@@ -25,11 +25,7 @@ impl Pattern for Push {
     }
 
     fn send(&mut self, msg: Message, _options: &Options) -> Result<(), SendError> {
-        match self.lb.send(Outbound::Message(msg)) {
-            Ok(_) => Ok(()),
-            Err(Outbound::Message(m)) => Err(SendError::WouldBlock(m)),
-            Err(_) => unreachable!("lb gives back what it was given"),
-        }
+        self.lb.send_message(msg).map(|_| ())
     }
 
     fn check_recv(&self) -> Result<(), Error> {

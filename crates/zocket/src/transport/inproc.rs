@@ -13,7 +13,7 @@ use std::sync::{Arc, LazyLock, Mutex, Weak};
 use tokio::sync::Notify;
 use zocket_proto::{Metadata, PeerInfo, Version};
 
-use crate::core::{Core, EndpointEntry};
+use crate::core::Core;
 use crate::error::Error;
 use crate::monitor::MonitorEvent;
 use crate::pipe::{Outbound, Pipe};
@@ -69,27 +69,15 @@ pub(crate) fn bind(core: &Arc<Core>, name: &str, given: &str) -> Result<String, 
         core: Arc::downgrade(core),
     };
     let mut closing = core.closing();
-    let task = core
-        .tasks
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .spawn(async move {
-            let _guard = guard;
-            while !*closing.borrow() {
-                if closing.changed().await.is_err() {
-                    break;
-                }
+    let task = core.spawn(async move {
+        let _guard = guard;
+        while !*closing.borrow() {
+            if closing.changed().await.is_err() {
+                break;
             }
-        });
-    core.endpoints
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(EndpointEntry {
-            endpoint: endpoint.clone(),
-            bound: true,
-            task,
-            pipe: None,
-        });
+        }
+    });
+    core.add_endpoint(endpoint.clone(), true, task, None);
     core.emit(MonitorEvent::Listening {
         endpoint: endpoint.clone(),
     });
@@ -102,20 +90,8 @@ pub(crate) fn connect(core: &Arc<Core>, name: &str, given: String) {
     let pipe = Arc::new(Pipe::for_options(&options));
     core.take_connect_routing_id(&pipe);
     core.attach(&pipe);
-    let task = core
-        .tasks
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .spawn(connect_loop(core.clone(), name.to_string(), pipe.clone()));
-    core.endpoints
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(EndpointEntry {
-            endpoint: given,
-            bound: false,
-            task,
-            pipe: Some(pipe),
-        });
+    let task = core.spawn(connect_loop(core.clone(), name.to_string(), pipe.clone()));
+    core.add_endpoint(given, false, task, Some(pipe));
 }
 
 fn peer_of(core: &Core) -> PeerInfo {

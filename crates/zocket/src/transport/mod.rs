@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::core::{Core, EndpointEntry};
+use crate::core::Core;
 use crate::engine::{self, ConnInfo, EngineExit};
 use crate::error::Error;
 use crate::monitor::MonitorEvent;
@@ -74,31 +74,13 @@ async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnI
     }
 }
 
-fn spawn(
-    core: &Arc<Core>,
-    task: impl std::future::Future<Output = ()> + Send + 'static,
-) -> tokio::task::AbortHandle {
-    core.tasks
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .spawn(task)
-}
-
 /// Starts accepting on a bound listener; `local` is the resolved endpoint.
 pub(crate) fn listen(core: &Arc<Core>, listener: Listener, local: String) {
     core.emit(MonitorEvent::Listening {
         endpoint: local.clone(),
     });
-    let task = spawn(core, accept_loop(core.clone(), listener, local.clone()));
-    core.endpoints
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(EndpointEntry {
-            endpoint: local,
-            bound: true,
-            task,
-            pipe: None,
-        });
+    let task = core.spawn(accept_loop(core.clone(), listener, local.clone()));
+    core.add_endpoint(local, true, task, None);
 }
 
 async fn accept_loop(core: Arc<Core>, listener: Listener, local: String) {
@@ -120,7 +102,7 @@ async fn accept_loop(core: Arc<Core>, listener: Listener, local: String) {
                     peer: conn.peer,
                 };
                 let core2 = core.clone();
-                spawn(&core, async move {
+                core.spawn(async move {
                     let pipe = Arc::new(Pipe::for_options(&options));
                     let exit = run_engine(&core2, conn, &pipe, &info).await;
                     core2.emit(exit.event(&info));
@@ -147,19 +129,13 @@ pub(crate) fn connect(core: &Arc<Core>, target: Target, given: String) {
     if !options.immediate {
         core.attach(&pipe);
     }
-    let task = spawn(
-        core,
-        connect_loop(core.clone(), target, given.clone(), pipe.clone()),
-    );
-    core.endpoints
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(EndpointEntry {
-            endpoint: given,
-            bound: false,
-            task,
-            pipe: Some(pipe),
-        });
+    let task = core.spawn(connect_loop(
+        core.clone(),
+        target,
+        given.clone(),
+        pipe.clone(),
+    ));
+    core.add_endpoint(given, false, task, Some(pipe));
 }
 
 fn next_interval(options: &Options, current: Duration) -> Duration {
