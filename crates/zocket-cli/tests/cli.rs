@@ -850,19 +850,6 @@ fn usage_errors_are_one_line_with_status_2() {
 #[test]
 fn unimplemented_types_say_so_in_one_line() {
     for (args, name) in [
-        (
-            &[
-                "radio",
-                "--group",
-                "g",
-                "-c",
-                "udp://239.0.0.1:5555",
-                "-d",
-                "x",
-            ][..],
-            "RADIO",
-        ),
-        (&["dish", "--join", "g", "-b", "udp://*:5555"][..], "DISH"),
         (&["client", "-c", "tcp://127.0.0.1:9"][..], "CLIENT"),
         (&["server", "-b", ANY][..], "SERVER"),
         (

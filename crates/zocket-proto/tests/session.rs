@@ -554,6 +554,21 @@ fn thread_safe_types_discard_multipart_messages() {
 }
 
 #[test]
+fn dish_receives_group_and_body_but_not_longer_messages() {
+    let now = Instant::now();
+    let mut s = Session::new(SessionConfig::new(SocketType::Dish), now).unwrap();
+    s.handle_input(&libzmq_greeting(1), now).unwrap();
+    s.handle_input(&ready_of("RADIO"), now).unwrap();
+    events(&mut s);
+    // RADIO's wire form: the group frame (MORE), then the body.
+    s.handle_input(b"\x01\x01g\x00\x04body", now).unwrap();
+    s.handle_input(b"\x01\x01a\x01\x01b\x00\x01c", now).unwrap();
+    let mut grouped = Message::from("g");
+    grouped.push_back("body");
+    assert_eq!(events(&mut s), vec![Event::Message(grouped)]);
+}
+
+#[test]
 fn identity_is_sent_by_req_dealer_router_only() {
     let now = Instant::now();
     for (t, sends) in [

@@ -649,7 +649,7 @@ fn parse_port(port: &str) -> std::result::Result<Port, Reason> {
 
 /// The interface index an IPv6 zone names: a number as is, an interface name through
 /// `/sys/class/net` on Linux.
-fn zone_index(zone: &str) -> Option<u32> {
+pub(crate) fn zone_index(zone: &str) -> Option<u32> {
     if zone.bytes().all(|b| b.is_ascii_digit()) {
         return zone.parse().ok();
     }

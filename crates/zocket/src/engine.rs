@@ -14,7 +14,7 @@ use std::sync::Arc;
 use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
-use zocket_proto::{Event, Session};
+use zocket_proto::{Command, Event, Session};
 
 use crate::core::Core;
 use crate::monitor::MonitorEvent;
@@ -109,12 +109,15 @@ impl EngineExit {
 }
 
 fn apply(session: &mut Session, out: Outbound) {
-    // The session is ready whenever this is called, and messages from the socket
-    // are never empty, so these cannot fail.
+    // The session is ready whenever this is called, messages from the socket are
+    // never empty and groups are at most 255 bytes (DISH checks on join), so these
+    // cannot fail.
     let _ = match out {
         Outbound::Message(m) => session.send_message(&m),
         Outbound::Subscribe(t) => session.send_subscribe(&t),
         Outbound::Cancel(t) => session.send_cancel(&t),
+        Outbound::Join(group) => session.send_command(&Command::Join { group }),
+        Outbound::Leave(group) => session.send_command(&Command::Leave { group }),
     };
 }
 

@@ -48,6 +48,7 @@ pub use monitor::{Monitor, MonitorEvent};
 pub use options::Options;
 pub use socket::Socket;
 pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Sub, XPub, XSub};
+pub use typed::{Dgram, Dish, Radio};
 pub use zocket_proto as proto;
 pub use zocket_proto::{Message, SocketType};
 

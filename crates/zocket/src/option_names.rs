@@ -10,10 +10,10 @@
 //!
 //! | kind | options | accepted values |
 //! |---|---|---|
-//! | count | `sndhwm`, `rcvhwm`, `backlog`, `max_frames_per_message` | a non-negative integer |
+//! | count | `sndhwm`, `rcvhwm`, `backlog`, `max_frames_per_message`, `multicast_hops` (`0` = the OS default) | a non-negative integer |
 //! | bytes | `maxmsgsize` | a non-negative integer; `-1` = no limit |
 //! | bytes, `-1` = OS default | `sndbuf`, `rcvbuf` | a non-negative integer |
-//! | flag | `immediate`, `ipv6`, `router_mandatory`, `router_handover`, `probe_router`, `req_relaxed`, `req_correlate`, `xpub_verbose`, `xpub_verboser`, `xpub_nodrop`, `xpub_manual`, `xsub_verbose_unsubscribe`, `invert_matching`, `router_notify_connect`, `router_notify_disconnect`, `conflate`, `stream_notify` | `1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off` |
+//! | flag | `immediate`, `ipv6`, `router_mandatory`, `router_handover`, `probe_router`, `req_relaxed`, `req_correlate`, `xpub_verbose`, `xpub_verboser`, `xpub_nodrop`, `xpub_manual`, `xsub_verbose_unsubscribe`, `invert_matching`, `router_notify_connect`, `router_notify_disconnect`, `conflate`, `stream_notify`, `multicast_loop` | `1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off` |
 //! | bit mask | `router_notify` (libzmq's single option for the two `router_notify_*` flags) | `0`–`3`: 1 = connect, 2 = disconnect |
 //! | tri-state flag | `tcp_keepalive` | `-1` = the OS default, or a flag as above |
 //! | duration, `-1` = none | `linger` (forever), `sndtimeo`, `rcvtimeo` (wait forever), `reconnect_ivl` (no reconnection), `heartbeat_timeout` (the heartbeat interval; `0` too) | a duration |
@@ -110,6 +110,8 @@ impl Options {
         "rcvbuf",
         "tcp_maxrt",
         "stream_notify",
+        "multicast_hops",
+        "multicast_loop",
     ];
 
     /// Sets the option called `name` (see [`NAMES`](Self::NAMES); case is ignored, as
@@ -189,6 +191,8 @@ impl Options {
             "rcvbuf" => self.rcvbuf = minus_one_none(v, count).map_err(bad)?,
             "tcp_maxrt" => self.tcp_maxrt = zero_none(v).map_err(bad)?,
             "stream_notify" => self.stream_notify = flag(v).map_err(bad)?,
+            "multicast_hops" => self.multicast_hops = count(v).map_err(bad)?,
+            "multicast_loop" => self.multicast_loop = flag(v).map_err(bad)?,
             // `canonical` only returns entries of NAMES, and every entry is matched above.
             other => {
                 return Err(Error::UnknownOption {
@@ -267,6 +271,8 @@ impl Options {
             "rcvbuf" => self.rcvbuf.map_or_else(|| "-1".into(), |n| n.to_string()),
             "tcp_maxrt" => none_as(self.tcp_maxrt, "0"),
             "stream_notify" => fmt_flag(self.stream_notify),
+            "multicast_hops" => self.multicast_hops.to_string(),
+            "multicast_loop" => fmt_flag(self.multicast_loop),
             other => {
                 return Err(Error::UnknownOption {
                     name: other.to_string(),

@@ -131,6 +131,13 @@ pub struct Options {
     /// `ZMQ_STREAM_NOTIFY`: a STREAM socket announces each peer's connection and
     /// disconnection as `[routing id][empty]`. Default true.
     pub stream_notify: bool,
+    /// `ZMQ_MULTICAST_HOPS`: the time-to-live of the multicast datagrams a RADIO sends
+    /// over `udp://` (how many routers they may cross). 0 leaves the OS default.
+    /// Default 1: the local network only.
+    pub multicast_hops: u32,
+    /// `ZMQ_MULTICAST_LOOP`: whether the multicast datagrams a RADIO sends over
+    /// `udp://` also reach the sockets of this host that joined the group. Default true.
+    pub multicast_loop: bool,
 }
 
 impl Options {
@@ -182,6 +189,8 @@ impl Options {
             sndbuf: None,
             rcvbuf: None,
             tcp_maxrt: None,
+            multicast_hops: 1,
+            multicast_loop: true,
         }
     }
 

@@ -28,6 +28,10 @@ pub(crate) enum Outbound {
     Subscribe(Bytes),
     /// CANCEL (or `0x00 topic` to a ZMTP 3.0 peer).
     Cancel(Bytes),
+    /// JOIN (DISH → RADIO): the group joined.
+    Join(Bytes),
+    /// LEAVE (DISH → RADIO): the group left.
+    Leave(Bytes),
 }
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
@@ -50,6 +54,9 @@ pub(crate) struct Pipe {
     terminated: AtomicBool,
     /// CONFLATE: the outbound queue keeps only the newest message.
     conflate: bool,
+    /// Leads to a udp:// destination, which filters nothing: a RADIO sends it every
+    /// group.
+    datagram: bool,
 }
 
 impl Pipe {
@@ -66,6 +73,7 @@ impl Pipe {
             read_resume: Notify::new(),
             terminated: AtomicBool::new(false),
             conflate: false,
+            datagram: false,
         }
     }
 
@@ -74,6 +82,18 @@ impl Pipe {
         let mut pipe = Pipe::new(options.sndhwm, options.rcvhwm);
         pipe.conflate = options.conflate;
         pipe
+    }
+
+    /// A pipe to a udp:// destination, with the HWMs of `options` (never conflated).
+    pub(crate) fn for_datagrams(options: &crate::options::Options) -> Pipe {
+        let mut pipe = Pipe::new(options.sndhwm, options.rcvhwm);
+        pipe.datagram = true;
+        pipe
+    }
+
+    /// Whether the pipe leads to a udp:// destination (see [`for_datagrams`](Self::for_datagrams)).
+    pub(crate) fn is_datagram(&self) -> bool {
+        self.datagram
     }
 
     pub(crate) fn id(&self) -> PipeId {

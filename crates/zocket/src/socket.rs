@@ -85,12 +85,18 @@ impl Socket {
     }
 
     /// Binds to `endpoint` (`tcp://*:5555`, `tcp://127.0.0.1:*`, `ipc:///tmp/s`,
-    /// `ipc://@name`, `ipc://*` …) and returns the resolved endpoint, with an
-    /// ephemeral port or private path filled in.
+    /// `ipc://@name`, `ipc://*`, `udp://*:5555` …) and returns the resolved endpoint,
+    /// with an ephemeral port or private path filled in.
+    ///
+    /// `udp://` is for DISH and DGRAM only (a RADIO connects); see
+    /// [`Error::IncompatibleTransport`].
     pub async fn bind(&self, endpoint: &str) -> Result<String> {
         self.check_open()?;
-        let resolved = match Endpoint::from_str(endpoint)? {
+        let parsed = Endpoint::from_str(endpoint)?;
+        transport::udp::check_transport(self.core.socket_type, &parsed)?;
+        let resolved = match parsed {
             Endpoint::Inproc(name) => transport::inproc::bind(&self.core, &name, endpoint)?,
+            Endpoint::Udp(ep) => transport::udp::bind(&self.core, &ep, endpoint)?,
             parsed => transport::bind(&self.core, &parsed, endpoint).await?,
         };
         self.core.set_last_endpoint(resolved.clone());
@@ -99,9 +105,14 @@ impl Socket {
 
     /// Starts connecting to `endpoint` and returns at once: messages queue until the
     /// peer is there, and the connection is re-established whenever it drops.
+    ///
+    /// `udp://` is for RADIO only (a DISH or DGRAM binds): the host is looked up and
+    /// the datagram socket opened now, so their errors are returned here.
     pub async fn connect(&self, endpoint: &str) -> Result<()> {
         self.check_open()?;
-        let target = match Endpoint::from_str(endpoint)? {
+        let parsed = Endpoint::from_str(endpoint)?;
+        transport::udp::check_transport(self.core.socket_type, &parsed)?;
+        let target = match parsed {
             Endpoint::Tcp(ep) => {
                 transport::tcp::check_connect(&ep, endpoint)?;
                 transport::Target::Tcp(ep)
@@ -115,10 +126,10 @@ impl Socket {
                 self.core.set_last_endpoint(endpoint.to_string());
                 return Ok(());
             }
-            _ => {
-                return Err(Error::UnsupportedTransport {
-                    endpoint: endpoint.to_string(),
-                });
+            Endpoint::Udp(ep) => {
+                transport::udp::connect(&self.core, &ep, endpoint).await?;
+                self.core.set_last_endpoint(endpoint.to_string());
+                return Ok(());
             }
         };
         transport::connect(&self.core, target, endpoint.to_string());
@@ -170,14 +181,69 @@ impl Socket {
     /// subscription to the subscriber whose subscription message was received last
     /// (nothing happens when there is none, or it has gone); other XPUBs refuse it.
     pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+        self.check_not_dish("subscribe")?;
         self.core
             .set_subscription(true, bytes::Bytes::copy_from_slice(prefix.as_ref()))
     }
 
     /// Removes one subscription made with [`subscribe`](Self::subscribe).
     pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+        self.check_not_dish("unsubscribe")?;
         self.core
             .set_subscription(false, bytes::Bytes::copy_from_slice(prefix.as_ref()))
+    }
+
+    /// A DISH joins groups instead of subscribing (libzmq: `EINVAL`).
+    fn check_not_dish(&self, option: &'static str) -> Result<()> {
+        if self.core.socket_type == SocketType::Dish {
+            return Err(Error::InvalidOption {
+                option,
+                reason: "a DISH has groups, not subscriptions: use join/leave".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Joins a group (DISH only; `zmq_join`): messages a RADIO sends to it are received
+    /// from now on, as `[group][body]`. Groups match exactly and are at most 255 bytes.
+    /// The JOIN reaches every RADIO connected now, and again after each reconnection;
+    /// over udp:// the DISH just keeps the datagrams of the groups it joined.
+    ///
+    /// Errors (as libzmq): [`Error::InvalidOption`] (`EINVAL`) for a group longer than
+    /// 255 bytes or one already joined, [`Error::NotSupported`] (`ENOTSUP`) on any type
+    /// but DISH.
+    ///
+    /// ```
+    /// # fn main() -> zocket::Result<()> {
+    /// use zocket::{Socket, SocketType};
+    /// let dish = Socket::new(SocketType::Dish)?;
+    /// dish.join("weather")?;
+    /// assert_eq!(dish.join("weather").unwrap_err().errno_name(), "EINVAL");
+    /// dish.leave("weather")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn join(&self, group: impl AsRef<[u8]>) -> Result<()> {
+        self.set_group(true, group.as_ref())
+    }
+
+    /// Leaves a group joined with [`join`](Self::join) (DISH only; `zmq_leave`).
+    ///
+    /// Errors (as libzmq): [`Error::InvalidOption`] (`EINVAL`) for a group not joined
+    /// or longer than 255 bytes, [`Error::NotSupported`] (`ENOTSUP`) on any type but
+    /// DISH.
+    pub fn leave(&self, group: impl AsRef<[u8]>) -> Result<()> {
+        self.set_group(false, group.as_ref())
+    }
+
+    fn set_group(&self, join: bool, group: &[u8]) -> Result<()> {
+        if self.core.socket_type != SocketType::Dish {
+            return Err(Error::NotSupported {
+                operation: if join { "join" } else { "leave" },
+                socket_type: self.core.socket_type,
+            });
+        }
+        self.core
+            .set_subscription(join, bytes::Bytes::copy_from_slice(group))
     }
 
     /// The last endpoint bound (resolved) or connected (`ZMQ_LAST_ENDPOINT`).

@@ -191,3 +191,6 @@ impl Sub {
         self.0.unsubscribe(prefix)
     }
 }
+
+pub(crate) mod radio_dish;
+pub use radio_dish::{Dgram, Dish, Radio};

@@ -177,3 +177,35 @@ fn many_to_many_example() {
     }
     assert!(out.contains("proxy forwarded"), "{out}");
 }
+
+#[path = "support/multicast.rs"]
+mod multicast;
+
+#[test]
+fn udp_multicast_example() {
+    let out = match multicast::plan("example") {
+        multicast::Plan::Here => run_to_end("udp_multicast", &[]),
+        multicast::Plan::InNamespace(ns) => {
+            let out = ns.run(&example("udp_multicast"), &[]);
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(
+                out.status.success(),
+                "udp_multicast failed in a network namespace:\n{stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            stdout
+        }
+        multicast::Plan::Skip(why) => {
+            eprintln!("udp_multicast_example skipped: {why}");
+            return;
+        }
+    };
+    let lines: Vec<_> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("weather: ") && l.ends_with('C')),
+        "{out}"
+    );
+}

@@ -112,6 +112,8 @@ fn every_name_sets_its_own_field() {
         ("rcvbuf", "131072"),
         ("tcp_maxrt", "5s"),
         ("stream_notify", "0"),
+        ("multicast_hops", "8"),
+        ("multicast_loop", "0"),
     ];
     let covered: BTreeSet<&str> = samples.iter().map(|(n, _)| *n).collect();
     let all: BTreeSet<&str> = Options::NAMES.iter().copied().collect();

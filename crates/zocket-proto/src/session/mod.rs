@@ -302,8 +302,11 @@ impl Session {
                 return;
             }
         }
-        if message.len() > 1 && ours.is_single_frame() {
-            // RFC 37 §Thread-Safe Socket Types: multipart messages are discarded whole.
+        // A DISH receives `[group][body]` from its RADIO (RFC 37 §The Radio-Dish
+        // Pattern); otherwise, RFC 37 §Thread-Safe Socket Types: multipart messages
+        // are discarded whole.
+        let max_frames = if ours == SocketType::Dish { 2 } else { 1 };
+        if message.len() > max_frames && ours.is_single_frame() {
             return;
         }
         self.events.push_back(Event::Message(message));

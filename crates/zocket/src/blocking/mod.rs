@@ -66,3 +66,4 @@ pub use context::{
 pub use monitor::Monitor;
 pub use socket::Socket;
 pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Sub, XPub, XSub};
+pub use typed::{Dgram, Dish, Radio};

@@ -129,6 +129,16 @@ impl Socket {
         self.inner.unsubscribe(prefix)
     }
 
+    /// Joins a group (DISH only). See [`crate::Socket::join`].
+    pub fn join(&self, group: impl AsRef<[u8]>) -> Result<()> {
+        self.inner.join(group)
+    }
+
+    /// Leaves a group (DISH only). See [`crate::Socket::leave`].
+    pub fn leave(&self, group: impl AsRef<[u8]>) -> Result<()> {
+        self.inner.leave(group)
+    }
+
     /// The last endpoint bound (resolved) or connected (`ZMQ_LAST_ENDPOINT`).
     pub fn last_endpoint(&self) -> Option<String> {
         self.inner.last_endpoint()

@@ -298,3 +298,6 @@ socket_type!(
     /// PULL: fair-queues messages from its pushers (see [`Push`] for an example).
     Pull = SocketType::Pull; receiver
 );
+
+mod radio_dish;
+pub use radio_dish::{Dgram, Dish, Radio};

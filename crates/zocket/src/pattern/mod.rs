@@ -13,6 +13,7 @@ mod lb;
 mod pair;
 mod pipeline;
 mod pubsub;
+mod radio;
 mod rep;
 mod req;
 mod router;
@@ -151,6 +152,9 @@ pub(crate) fn for_type(t: SocketType) -> Result<Box<dyn Pattern>, Error> {
         SocketType::XPub => Box::new(pubsub::XPub::default()),
         SocketType::Sub => Box::new(pubsub::Sub::default()),
         SocketType::XSub => Box::new(pubsub::XSub::default()),
+        SocketType::Radio => Box::new(radio::Radio::default()),
+        SocketType::Dish => Box::new(radio::Dish::default()),
+        SocketType::Dgram => Box::new(radio::Dgram::default()),
         other => {
             return Err(Error::NotSupported {
                 operation: "creating a socket of this type (not implemented yet)",

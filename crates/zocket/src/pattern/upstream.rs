@@ -132,6 +132,7 @@ mod tests {
                 Outbound::Subscribe(t) => format!("+{}", String::from_utf8_lossy(&t)),
                 Outbound::Cancel(t) => format!("-{}", String::from_utf8_lossy(&t)),
                 Outbound::Message(m) => format!("m{}", String::from_utf8_lossy(&m[0])),
+                other => panic!("unexpected {other:?}"),
             })
             .collect()
     }

@@ -1,6 +1,7 @@
 //! The inproc:// transport: sockets of one process joined directly, with no wire
 //! encoding. Messages move between the two sockets' pipes as they are (no copy);
-//! subscriptions travel as events, as they would after a ZMTP decode.
+//! subscriptions (and DISH's joins) travel as events, as they would after a ZMTP
+//! decode.
 //!
 //! Names live in one process-wide namespace (libzmq scopes them per context; zocket
 //! has no context object). A connect may come before the bind: the connecter's pipe
@@ -232,11 +233,11 @@ fn deliver(core: &Arc<Core>, pipe: &Arc<Pipe>, traffic: Vec<Outbound>) {
     for out in traffic {
         match out {
             Outbound::Message(m) => messages.push(m),
-            Outbound::Subscribe(t) => {
+            Outbound::Subscribe(t) | Outbound::Join(t) => {
                 core.push_inbound(pipe, &mut messages);
                 core.subscription(pipe, true, t);
             }
-            Outbound::Cancel(t) => {
+            Outbound::Cancel(t) | Outbound::Leave(t) => {
                 core.push_inbound(pipe, &mut messages);
                 core.subscription(pipe, false, t);
             }

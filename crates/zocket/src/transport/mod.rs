@@ -7,6 +7,7 @@
 pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod tcp;
+pub(crate) mod udp;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
