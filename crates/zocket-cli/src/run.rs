@@ -184,10 +184,23 @@ fn input(sending: &Sending, setup: &Setup, repeat: bool) -> Result<Input, Failur
 /// `limit` messages or when the input ends. Returns how many were sent.
 async fn send_input(
     socket: Arc<Socket>,
+    input: Input,
+    delay: Option<Duration>,
+    interval: Option<Duration>,
+    limit: Option<u64>,
+) -> Result<u64, Failure> {
+    send_input_to(socket, input, delay, interval, limit, None).await
+}
+
+/// Sends the input; with `group`, each message goes to that RADIO group (as
+/// `[group][body]`).
+async fn send_input_to(
+    socket: Arc<Socket>,
     mut input: Input,
     delay: Option<Duration>,
     interval: Option<Duration>,
     limit: Option<u64>,
+    group: Option<Bytes>,
 ) -> Result<u64, Failure> {
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
@@ -202,6 +215,14 @@ async fn send_input(
                 tokio::time::sleep(i).await;
             }
         }
+        let msg = match &group {
+            Some(g) => {
+                let mut m = msg;
+                m.push_front(g.clone());
+                m
+            }
+            None => msg,
+        };
         socket
             .send(msg)
             .await
@@ -250,8 +271,20 @@ pub(crate) async fn radio(a: &RadioArgs) -> Result<(), Failure> {
         subscribe: &[],
     })
     .await?;
-    drop(opened);
-    Err(no_group_api("--group", &a.group))
+    let repeat = a.send.setup.count.is_some() || a.send.sending.interval.is_some();
+    let input = input(&a.send.sending, &a.send.setup, repeat)?;
+    let group = Bytes::from(a.group.clone().into_bytes());
+    let (delay, interval) = (a.send.sending.delay, a.send.sending.interval);
+    send_input_to(
+        opened.socket.clone(),
+        input,
+        delay,
+        interval,
+        a.send.setup.count,
+        Some(group),
+    )
+    .await?;
+    opened.close().await
 }
 
 /// DISH: would print the messages of the `--join` groups. Like [`radio`], it fails
@@ -266,16 +299,22 @@ pub(crate) async fn dish(a: &DishArgs) -> Result<(), Failure> {
         subscribe: &[],
     })
     .await?;
-    drop(opened);
-    Err(no_group_api("--join", &a.join.join(",")))
+    for group in &a.join {
+        opened
+            .socket
+            .join(group.as_bytes())
+            .map_err(|e| Failure::new(format!("cannot join {group:?}: {e}")))?;
+    }
+    let printer = Printer::new(a.recv.receiving.format, &a.recv.setup)?;
+    let mut received = 0;
+    while a.recv.setup.count.is_none_or(|n| received < n) {
+        printer.print(&recv(&opened.socket).await?)?;
+        received += 1;
+    }
+    opened.close().await
 }
 
 /// The error for RADIO and DISH while the library has no group calls.
-fn no_group_api(flag: &str, groups: &str) -> Failure {
-    Failure::new(format!(
-        "{flag} {groups}: this zocket library has no group support for RADIO/DISH yet"
-    ))
-}
 
 /// PULL, GATHER: print what arrives.
 pub(crate) async fn recv_only(t: SocketType, a: &RecvOnly) -> Result<(), Failure> {

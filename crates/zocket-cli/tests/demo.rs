@@ -24,6 +24,7 @@ fn demo_passes_every_model_and_topology() {
         "point-to-point",
         "one-to-many",
         "many-to-many",
+        "pub-sub over udp",
     ] {
         assert!(
             stdout.lines().any(|l| l.contains("ok") && l.contains(part)),

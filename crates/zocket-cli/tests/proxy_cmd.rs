@@ -1,4 +1,4 @@
-//! `zocket proxy` and `zocket bench` between zocket processes.
+//! `zocket proxy`, `zocket bench` and `radio`/`dish` between zocket processes.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -129,4 +129,72 @@ fn bench_between_two_processes_prints_a_table() {
     assert!(out.contains("(20000 messages)"), "{out}");
     assert!(out.contains("| REQ↔REP round trip | 16 B | mean "), "{out}");
     assert!(out.contains("(200 round trips)"), "{out}");
+}
+
+#[test]
+fn radio_to_dish_over_udp() {
+    let mut dish = Kill(
+        zocket(&[
+            "dish",
+            "--bind",
+            "udp://127.0.0.1:*",
+            "--join",
+            "weather",
+            "-n",
+            "1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap(),
+    );
+    let mut err = BufReader::new(dish.0.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let ep = line
+        .trim()
+        .strip_prefix("zocket: bound ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    // UDP has no handshake: send a few datagrams; the other group is filtered out.
+    let mut radio = Kill(
+        zocket(&[
+            "radio",
+            "--connect",
+            &ep,
+            "--group",
+            "sports",
+            "-d",
+            "goal",
+            "-n",
+            "5",
+            "-i",
+            "20ms",
+        ])
+        .spawn()
+        .unwrap(),
+    );
+    assert!(wait(&mut radio, "radio").success());
+    let mut radio = Kill(
+        zocket(&[
+            "radio",
+            "--connect",
+            &ep,
+            "--group",
+            "weather",
+            "-d",
+            "sunny",
+            "-n",
+            "50",
+            "-i",
+            "20ms",
+        ])
+        .spawn()
+        .unwrap(),
+    );
+    assert!(wait(&mut dish, "dish").success());
+    let _ = wait(&mut radio, "radio");
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut dish.0.stdout.take().unwrap(), &mut out).unwrap();
+    assert_eq!(out, "weather\tsunny\n");
 }
