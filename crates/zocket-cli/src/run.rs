@@ -314,8 +314,6 @@ pub(crate) async fn dish(a: &DishArgs) -> Result<(), Failure> {
     opened.close().await
 }
 
-/// The error for RADIO and DISH while the library has no group calls.
-
 /// PULL, GATHER: print what arrives.
 pub(crate) async fn recv_only(t: SocketType, a: &RecvOnly) -> Result<(), Failure> {
     receive_all(t, a, &[]).await
