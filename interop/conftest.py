@@ -360,7 +360,7 @@ def zpeer(peer_exe):
 # ---------------------------------------------------------------------------
 # The libzmq side.
 
-ZTYPE = {t: getattr(zmq, t) for t in ALL_TYPES}
+ZTYPE = {t: getattr(zmq, t) for t in ALL_TYPES + ["STREAM"]}
 
 
 @pytest.fixture

@@ -165,3 +165,22 @@ async fn data_sent_just_before_closing_keeps_its_routing_id() {
     let bye = recv(&server).await;
     assert_eq!(bye.frames(), &[hello[0].clone(), Bytes::new()]);
 }
+
+#[tokio::test]
+async fn client_role_sees_the_server_close() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let client = Socket::new(SocketType::Stream).unwrap();
+    client
+        .connect(&format!("tcp://127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    let (peer, _) = tokio::time::timeout(T, listener.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    let hello = recv(&client).await;
+    drop(peer);
+    let bye = recv(&client).await;
+    assert_eq!(bye.frames(), &[hello[0].clone(), Bytes::new()]);
+}
