@@ -848,21 +848,22 @@ fn usage_errors_are_one_line_with_status_2() {
 }
 
 #[test]
-fn unimplemented_types_say_so_in_one_line() {
-    for (args, name) in [
-        (&["client", "-c", "tcp://127.0.0.1:9"][..], "CLIENT"),
-        (&["server", "-b", ANY][..], "SERVER"),
-        (
-            &["scatter", "-c", "tcp://127.0.0.1:9", "-d", "x"][..],
-            "SCATTER",
-        ),
-        (&["gather", "-b", ANY][..], "GATHER"),
-        (&["peer", "-b", ANY][..], "PEER"),
-        (&["channel", "-b", ANY][..], "CHANNEL"),
-    ] {
-        let d = run(args);
-        assert_one_line_error(&d, 1, &format!("{name} sockets are not implemented"));
-    }
+fn draft_types_scatter_gather_and_client_server() {
+    let mut gather = zocket(&["gather", "--bind", ANY, "--count", "2"]);
+    let ep = gather.bound();
+    let scatter = run(&["scatter", "--connect", &ep, "-d", "one", "-d", "two"]);
+    assert_ok(&scatter, "scatter");
+    let gather = gather.finish();
+    assert_ok(&gather, "gather");
+    assert_eq!(gather.lines(), ["one", "two"]);
+
+    // A SERVER echoes [routing id][data] back to the CLIENT that sent it.
+    let mut server = zocket(&["server", "--bind", ANY, "--count", "1", "--echo"]);
+    let ep = server.bound();
+    let client = run(&["client", "--connect", &ep, "-d", "hello", "--count", "1"]);
+    assert_ok(&client, "client");
+    assert_eq!(client.lines(), ["hello"]);
+    assert_ok(&server.finish(), "server");
 }
 
 // ---------------------------------------------------------------------------

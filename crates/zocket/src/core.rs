@@ -257,6 +257,11 @@ impl Core {
         self.state().pattern.set_subscription(subscribe, topic)
     }
 
+    /// The routing id the pattern gave `pipe` (SERVER, PEER), if any.
+    pub(crate) fn routing_id(&self, pipe: PipeId) -> Option<Bytes> {
+        self.state().pattern.routing_id(pipe)
+    }
+
     /// Takes a connecter's pipe out of the pattern while its connection is down
     /// (IMMEDIATE): queued messages are dropped, the pipe stays usable for the next
     /// connection.

@@ -47,6 +47,7 @@ pub use error::{Error, Result};
 pub use monitor::{Monitor, MonitorEvent};
 pub use options::Options;
 pub use socket::Socket;
+pub use typed::{Channel, Client, Gather, Peer, Scatter, Server};
 pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Sub, XPub, XSub};
 pub use typed::{Dgram, Dish, Radio};
 pub use zocket_proto as proto;

@@ -20,6 +20,15 @@ use crate::transport;
 /// `send` future dropped before it completes has either queued the whole message or
 /// none of it, and a `recv` future dropped before it completes has taken nothing.
 ///
+/// The thread-safe draft types (CLIENT, SERVER, SCATTER, GATHER, PEER, CHANNEL) carry
+/// single-frame messages only: a send of more frames is refused with
+/// [`Error::InvalidOption`] (libzmq's EINVAL), and multipart messages from peers are
+/// discarded. SERVER and PEER know each connection by a non-zero `u32` routing id,
+/// which zocket carries as a leading frame: their messages are `[routing id][data]`,
+/// the id 4 bytes big-endian, both received and sent; a send to an id with no
+/// connection is [`Error::HostUnreachable`]. The id never travels on the wire. The
+/// typed [`Server`](crate::Server) and [`Peer`](crate::Peer) hide that frame.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> zocket::Result<()> {
@@ -32,9 +41,32 @@ use crate::transport;
 /// assert_eq!(&pull.recv().await?[0][..], b"hello");
 /// # Ok(()) }
 /// ```
+/// A SERVER answering a CLIENT, with the routing id frame in view:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> zocket::Result<()> {
+/// use zocket::{Message, Socket, SocketType};
+/// let server = Socket::new(SocketType::Server)?;
+/// let endpoint = server.bind("tcp://127.0.0.1:*").await?;
+/// let client = Socket::new(SocketType::Client)?;
+/// client.connect(&endpoint).await?;
+/// client.send("ping").await?;
+/// let request = server.recv().await?; // [routing id][data]
+/// assert_eq!(request[0].len(), 4);
+/// assert_eq!(&request[1][..], b"ping");
+/// server
+///     .send(Message::from_frames(vec![request[0].clone(), "pong".into()]))
+///     .await?;
+/// assert_eq!(&client.recv().await?[0][..], b"pong");
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Socket {
     core: Arc<Core>,
+    /// Held while a connect sets up its endpoint, so that `connect_peer` can tell the
+    /// pipe its own connect made.
+    connecting: tokio::sync::Mutex<()>,
 }
 
 impl Socket {
@@ -44,6 +76,7 @@ impl Socket {
     pub fn new(socket_type: SocketType) -> Result<Socket> {
         Ok(Socket {
             core: Core::new(socket_type)?,
+            connecting: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -109,6 +142,78 @@ impl Socket {
     /// `udp://` is for RADIO only (a DISH or DGRAM binds): the host is looked up and
     /// the datagram socket opened now, so their errors are returned here.
     pub async fn connect(&self, endpoint: &str) -> Result<()> {
+        let _serial = self.connecting.lock().await;
+        self.connect_locked(endpoint).await
+    }
+
+    /// PEER only: connects to `endpoint` like [`connect`](Self::connect) and returns
+    /// the routing id of the new outgoing connection (libzmq's `zmq_connect_peer`).
+    /// Messages sent to that id queue until the peer is there; the id stays the
+    /// connection's across reconnections, until [`disconnect`](Self::disconnect).
+    ///
+    /// Fails with [`Error::NotSupported`] on other socket types, and with
+    /// [`Error::InvalidOption`] when [`immediate`](crate::Options::immediate) is set,
+    /// since the connection then has no routing id before it is made (libzmq fails
+    /// with EFAULT there).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> zocket::Result<()> {
+    /// use zocket::{Message, Socket, SocketType};
+    /// let a = Socket::new(SocketType::Peer)?;
+    /// let endpoint = a.bind("tcp://127.0.0.1:*").await?;
+    /// let b = Socket::new(SocketType::Peer)?;
+    /// let id = b.connect_peer(&endpoint).await?;
+    /// b.send(Message::from_frames(vec![id.to_be_bytes().to_vec().into(), "hi".into()]))
+    ///     .await?;
+    /// assert_eq!(&a.recv().await?[1][..], b"hi");
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_peer(&self, endpoint: &str) -> Result<u32> {
+        if self.core.socket_type != SocketType::Peer {
+            return Err(Error::NotSupported {
+                operation: "connect_peer",
+                socket_type: self.core.socket_type,
+            });
+        }
+        if self.core.options().immediate {
+            return Err(Error::InvalidOption {
+                option: "ZMQ_IMMEDIATE",
+                reason: "connect_peer needs a connection that exists before it is made; \
+                         unset IMMEDIATE"
+                    .into(),
+            });
+        }
+        let _serial = self.connecting.lock().await;
+        let before = self.connecter_pipes(endpoint);
+        self.connect_locked(endpoint).await?;
+        // Connects are serialised, so the one new pipe for this endpoint is ours.
+        self.connecter_pipes(endpoint)
+            .into_iter()
+            .find(|id| !before.contains(id))
+            .and_then(|pipe| self.core.routing_id(pipe))
+            .and_then(|id| <[u8; 4]>::try_from(&id[..]).ok())
+            .map(u32::from_be_bytes)
+            // Only a concurrent disconnect can take the connection away meanwhile.
+            .ok_or_else(|| Error::NotFound {
+                endpoint: endpoint.to_string(),
+            })
+    }
+
+    /// The pipes of this socket's connects to `endpoint`.
+    fn connecter_pipes(&self, endpoint: &str) -> Vec<crate::pipe::PipeId> {
+        self.core
+            .endpoints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|e| !e.bound && e.endpoint == endpoint)
+            .filter_map(|e| e.pipe.as_ref().map(|p| p.id()))
+            .collect()
+    }
+
+    /// [`connect`](Self::connect), with `connecting` held by the caller.
+    async fn connect_locked(&self, endpoint: &str) -> Result<()> {
         self.check_open()?;
         let parsed = Endpoint::from_str(endpoint)?;
         transport::udp::check_transport(self.core.socket_type, &parsed)?;

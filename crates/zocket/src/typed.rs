@@ -194,3 +194,5 @@ impl Sub {
 
 pub(crate) mod radio_dish;
 pub use radio_dish::{Dgram, Dish, Radio};
+pub(crate) mod draft;
+pub use draft::{Channel, Client, Gather, Peer, Scatter, Server};

@@ -229,3 +229,19 @@ async fn inproc_hwm_is_the_sum_of_both_sides() {
         recv(&pull).await;
     }
 }
+
+/// Regression: a second PAIR refused over inproc retried in a loop that never
+/// yielded, hanging a current-thread runtime.
+#[tokio::test(flavor = "current_thread")]
+async fn regression_inproc_refused_pair_spun() {
+    let ep = format!("inproc://{}", unique("zocket-pair-refused"));
+    let (a, b) = pair(SocketType::Pair, SocketType::Pair, &ep).await;
+    b.send("first").await.unwrap();
+    assert_eq!(&recv(&a).await[0][..], b"first");
+    let extra = Socket::new(SocketType::Pair).unwrap();
+    extra.connect(&ep).await.unwrap();
+    for i in 0..5u8 {
+        a.send(vec![i]).await.unwrap();
+        assert_eq!(&recv(&b).await[0][..], &[i]);
+    }
+}

@@ -65,5 +65,6 @@ pub use context::{
 };
 pub use monitor::Monitor;
 pub use socket::Socket;
+pub use typed::{Channel, Client, Gather, Peer, Scatter, Server};
 pub use typed::{Dealer, Pair, Pub, Pull, Push, Rep, Req, Router, Sub, XPub, XSub};
 pub use typed::{Dgram, Dish, Radio};

@@ -108,6 +108,12 @@ impl Socket {
         self.ctx.block_on(self.inner.connect(endpoint))?
     }
 
+    /// PEER only: connects to `endpoint` and returns the routing id of the new
+    /// connection. See [`crate::Socket::connect_peer`].
+    pub fn connect_peer(&self, endpoint: &str) -> Result<u32> {
+        self.ctx.block_on(self.inner.connect_peer(endpoint))?
+    }
+
     /// Stops listening on an endpoint returned by [`bind`](Self::bind).
     pub fn unbind(&self, endpoint: &str) -> Result<()> {
         self.ctx.block_on(self.inner.unbind(endpoint))?

@@ -301,3 +301,5 @@ socket_type!(
 
 mod radio_dish;
 pub use radio_dish::{Dgram, Dish, Radio};
+mod draft;
+pub use draft::{Channel, Client, Gather, Peer, Scatter, Server};

@@ -17,7 +17,9 @@ mod radio;
 mod rep;
 mod req;
 mod router;
+mod server;
 mod stream;
+mod threadsafe;
 mod trie;
 mod upstream;
 
@@ -135,6 +137,12 @@ pub(crate) trait Pattern: Send + 'static {
     fn take_events(&mut self) -> Vec<(Arc<Pipe>, Message)> {
         Vec::new()
     }
+
+    /// The routing id `pipe` is known by, as it leads the messages received from it
+    /// (SERVER and PEER: 4 bytes, big-endian), if the pattern gives pipes one.
+    fn routing_id(&self, _pipe: PipeId) -> Option<Bytes> {
+        None
+    }
 }
 
 /// The pattern for a socket type.
@@ -152,6 +160,12 @@ pub(crate) fn for_type(t: SocketType) -> Result<Box<dyn Pattern>, Error> {
         SocketType::XPub => Box::new(pubsub::XPub::default()),
         SocketType::Sub => Box::new(pubsub::Sub::default()),
         SocketType::XSub => Box::new(pubsub::XSub::default()),
+        SocketType::Client => Box::new(threadsafe::client()),
+        SocketType::Server => Box::new(server::Server::new(SocketType::Server)),
+        SocketType::Peer => Box::new(server::Server::new(SocketType::Peer)),
+        SocketType::Scatter => Box::new(threadsafe::scatter()),
+        SocketType::Gather => Box::new(threadsafe::gather()),
+        SocketType::Channel => Box::new(threadsafe::channel()),
         SocketType::Radio => Box::new(radio::Radio::default()),
         SocketType::Dish => Box::new(radio::Dish::default()),
         SocketType::Dgram => Box::new(radio::Dgram::default()),

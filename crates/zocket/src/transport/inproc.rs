@@ -169,6 +169,17 @@ async fn link(connecter: &Arc<Core>, pipe: &Arc<Pipe>, binder: &Arc<Core>) -> bo
         Err(_) => {
             binder.detach(&theirs);
             connecter.disconnected(pipe.id());
+            // Refused (a PAIR or CHANNEL that already has its peer): wait before
+            // trying again, as a TCP connecter would, instead of spinning.
+            let ivl = connecter
+                .options()
+                .reconnect_ivl
+                .unwrap_or(std::time::Duration::from_millis(100));
+            let mut closing = connecter.closing();
+            tokio::select! {
+                () = tokio::time::sleep(ivl) => {}
+                _ = closing.wait_for(|c| *c) => {}
+            }
             return true;
         }
     };
