@@ -209,3 +209,12 @@ fn udp_multicast_example() {
         "{out}"
     );
 }
+
+#[test]
+fn client_server_example() {
+    let out = run_to_end("client_server", &[]);
+    assert_eq!(
+        out,
+        "alice got \"Hello, alice!\"\nbob got \"Hello, bob!\"\ncarol got \"Hello, carol!\"\n"
+    );
+}
