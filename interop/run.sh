@@ -22,7 +22,7 @@ if [ "$rc" -eq 5 ]; then
   echo "interop: pytest collected no tests" >&2
 fi
 
-# The draft socket types (CLIENT/SERVER, SCATTER/GATHER, PEER, CHANNEL) need a libzmq
+# The draft socket types (CLIENT/SERVER, SCATTER/GATHER, PEER, CHANNEL, RADIO/DISH) need a libzmq
 # built with its draft API, which pyzmq's wheel lacks: interop/draft builds libzmq 4.3.5
 # from source (crate zeromq-src, about 30 s on 2 cores) in its own cargo workspace and
 # runs Rust tests against it. ZOCKET_INTEROP_DRAFT=0 skips them.
@@ -30,7 +30,7 @@ draft_rc=0
 if [ "${ZOCKET_INTEROP_DRAFT:-1}" != "0" ]; then
   echo "interop: draft socket types against libzmq 4.3.5 built with ZMQ_BUILD_DRAFT_API (interop/draft)"
   CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/../target}" \
-    cargo test --manifest-path draft/Cargo.toml --test draft || draft_rc=$?
+    cargo test --manifest-path draft/Cargo.toml --test draft --test radio_dish || draft_rc=$?
 fi
 if [ "$rc" -ne 0 ]; then
   exit "$rc"

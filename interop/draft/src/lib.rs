@@ -13,6 +13,10 @@ use std::fmt;
 pub const SERVER: c_int = 12;
 /// `ZMQ_CLIENT`.
 pub const CLIENT: c_int = 13;
+/// `ZMQ_RADIO`.
+pub const RADIO: c_int = 14;
+/// `ZMQ_DISH`.
+pub const DISH: c_int = 15;
 /// `ZMQ_GATHER`.
 pub const GATHER: c_int = 16;
 /// `ZMQ_SCATTER`.
@@ -66,6 +70,9 @@ unsafe extern "C" {
     fn zmq_msg_close(msg: *mut RawMsg) -> c_int;
     fn zmq_msg_set_routing_id(msg: *mut RawMsg, routing_id: u32) -> c_int;
     fn zmq_msg_routing_id(msg: *mut RawMsg) -> u32;
+    fn zmq_msg_set_group(msg: *mut RawMsg, group: *const c_char) -> c_int;
+    fn zmq_msg_group(msg: *mut RawMsg) -> *const c_char;
+    fn zmq_join(socket: *mut c_void, group: *const c_char) -> c_int;
 }
 
 /// A libzmq error: its errno and `zmq_strerror` text.
@@ -318,6 +325,35 @@ impl LzSocket<'_> {
     /// Receives one message, waiting up to the socket's timeout.
     pub fn recv(&self) -> Result<Vec<u8>, ZmqError> {
         self.recv_routed().map(|(_, data)| data)
+    }
+
+    /// DISH: joins `group`.
+    pub fn join(&self, group: &str) -> Result<(), ZmqError> {
+        let g = CString::new(group).expect("group without NUL bytes");
+        // SAFETY: a live socket and a NUL-terminated string.
+        check(unsafe { zmq_join(self.raw, g.as_ptr()) })
+    }
+
+    /// RADIO: sends `data` to `group`.
+    pub fn send_group(&self, group: &str, data: &[u8]) -> Result<(), ZmqError> {
+        let g = CString::new(group).expect("group without NUL bytes");
+        let mut m = Msg::with_data(data);
+        // SAFETY: an initialised message and a NUL-terminated group (copied by libzmq).
+        check(unsafe { zmq_msg_set_group(&mut m.0, g.as_ptr()) })?;
+        // SAFETY: as in send_flags.
+        check(unsafe { zmq_msg_send(&mut m.0, self.raw, 0) })
+    }
+
+    /// DISH: receives one message and its group, waiting up to the socket's timeout.
+    pub fn recv_group(&self) -> Result<(String, Vec<u8>), ZmqError> {
+        let mut m = Msg::empty();
+        // SAFETY: an initialised message and a live socket.
+        check(unsafe { zmq_msg_recv(&mut m.0, self.raw, 0) })?;
+        // SAFETY: a received message; libzmq returns a NUL-terminated group it owns.
+        let group = unsafe { CStr::from_ptr(zmq_msg_group(&mut m.0)) }
+            .to_string_lossy()
+            .into_owned();
+        Ok((group, m.data()))
     }
 }
 
