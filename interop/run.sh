@@ -30,7 +30,7 @@ draft_rc=0
 if [ "${ZOCKET_INTEROP_DRAFT:-1}" != "0" ]; then
   echo "interop: draft socket types against libzmq 4.3.5 built with ZMQ_BUILD_DRAFT_API (interop/draft)"
   CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/../target}" \
-    cargo test --manifest-path draft/Cargo.toml --test draft --test radio_dish || draft_rc=$?
+    timeout 900 cargo test --manifest-path draft/Cargo.toml --test draft --test radio_dish || draft_rc=$?
 fi
 if [ "$rc" -ne 0 ]; then
   exit "$rc"
