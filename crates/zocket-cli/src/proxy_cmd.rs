@@ -60,15 +60,7 @@ async fn open(
     let socket =
         Socket::new(t).map_err(|e| Failure::new(format!("cannot create the {role}: {e}")))?;
     let mut o: Options = socket.options();
-    for opt in options {
-        let (name, value) = opt.split_once('=').ok_or_else(|| {
-            Failure::new(format!(
-                "option {opt:?} is not NAME=VALUE (e.g. -o sndhwm=10)"
-            ))
-        })?;
-        o.set_by_name(name, value)
-            .map_err(|e| Failure::new(e.to_string()))?;
-    }
+    crate::run::apply_options(&mut o, options)?;
     socket
         .set_options(o)
         .map_err(|e| Failure::new(e.to_string()))?;

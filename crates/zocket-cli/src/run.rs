@@ -32,7 +32,7 @@ struct Plan<'a> {
 }
 
 /// Applies the `-o NAME=VALUE` options to `o`.
-fn apply_options(o: &mut Options, given: &[String]) -> Result<(), Failure> {
+pub(crate) fn apply_options(o: &mut Options, given: &[String]) -> Result<(), Failure> {
     for opt in given {
         let (name, value) = opt.split_once('=').ok_or_else(|| {
             Failure::new(format!(

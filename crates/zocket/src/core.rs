@@ -320,22 +320,19 @@ impl Core {
 
     /// A peer subscribed or cancelled.
     pub(crate) fn subscription(&self, pipe: &Arc<Pipe>, subscribe: bool, topic: Bytes) {
-        let up = self
-            .state()
-            .pattern
-            .subscription(pipe.id(), subscribe, topic);
-        if let Some(msg) = up {
-            // Delivered like any message, but not counted against the peer's RCVHWM.
-            let mut st = self.state();
-            pipe.add_inbound(1);
-            st.inbound.push_back(Inbound {
-                pipe: pipe.clone(),
-                msg,
-                own: false,
-            });
-            drop(st);
-            self.recv_ready.notify_waiters();
-        }
+        let mut st = self.state();
+        let Some(msg) = st.pattern.subscription(pipe.id(), subscribe, topic) else {
+            return;
+        };
+        // Delivered like any message of this pipe (and accounted like one).
+        pipe.add_inbound(1);
+        st.inbound.push_back(Inbound {
+            pipe: pipe.clone(),
+            msg,
+            own: false,
+        });
+        drop(st);
+        self.recv_ready.notify_waiters();
     }
 
     /// An engine drained a pipe that was at its HWM: blocked senders may retry.
