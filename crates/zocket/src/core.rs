@@ -1,8 +1,11 @@
 //! The socket core: state shared by a socket handle and its connection tasks.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,10 +20,12 @@ use crate::options::Options;
 use crate::pattern::{self, Pattern, SendError};
 use crate::pipe::{Outbound, Pipe, PipeId};
 
-/// What the application has not received yet, from every pipe, in arrival order.
-struct Inbound {
+/// Messages the application has not received yet, from one pipe, in arrival order.
+/// The socket keeps a queue of these runs: consecutive batches from the same pipe
+/// share one run, so a message costs no reference count of its own.
+struct InboundRun {
     pipe: Arc<Pipe>,
-    msg: Message,
+    msgs: VecDeque<Message>,
     /// Produced by the pattern itself (`take_events`), not received from the peer.
     own: bool,
 }
@@ -29,7 +34,7 @@ struct State {
     pattern: Box<dyn Pattern>,
     /// A copy of the options, read under the lock the send path takes anyway.
     options: Options,
-    inbound: VecDeque<Inbound>,
+    inbound: VecDeque<InboundRun>,
     attached: Vec<PipeId>,
 }
 
@@ -40,10 +45,25 @@ impl State {
         let sent = self.pattern.send(msg, &self.options);
         if sent.is_ok() && self.pattern.discards_inbound_on_send() {
             for stale in self.inbound.drain(..) {
-                stale.pipe.take_inbound();
+                stale.pipe.take_inbound(stale.msgs.len());
             }
         }
         sent
+    }
+
+    /// Appends messages of `pipe` (already counted on the pipe) to the queue.
+    fn push_inbound(&mut self, pipe: &Arc<Pipe>, msgs: VecDeque<Message>, own: bool) {
+        if let Some(last) = self.inbound.back_mut() {
+            if !own && !last.own && last.pipe.id() == pipe.id() {
+                last.msgs.extend(msgs);
+                return;
+            }
+        }
+        self.inbound.push_back(InboundRun {
+            pipe: pipe.clone(),
+            msgs,
+            own,
+        });
     }
 }
 
@@ -238,11 +258,7 @@ impl Core {
         let delivered = !events.is_empty();
         for (pipe, msg) in events {
             pipe.add_inbound(1);
-            st.inbound.push_back(Inbound {
-                pipe,
-                msg,
-                own: true,
-            });
+            st.push_inbound(&pipe, VecDeque::from([msg]), true);
         }
         drop(st);
         if delivered {
@@ -286,7 +302,8 @@ impl Core {
         self.after_pipe_change(st);
     }
 
-    /// Hands a batch of messages from one pipe to the application.
+    /// Hands a batch of messages from one pipe to the application; `batch` is left
+    /// empty, with its capacity.
     pub(crate) fn push_inbound(&self, pipe: &Arc<Pipe>, batch: &mut Vec<Message>) {
         if batch.is_empty() {
             return;
@@ -302,18 +319,20 @@ impl Core {
                 let newest = batch.pop();
                 batch.clear();
                 batch.extend(newest);
-                let before = st.inbound.len();
-                st.inbound.retain(|i| i.pipe.id() != pipe.id());
-                for _ in st.inbound.len()..before {
-                    pipe.take_inbound();
-                }
+                let mut dropped = 0;
+                st.inbound.retain(|run| {
+                    let same = run.pipe.id() == pipe.id();
+                    if same {
+                        dropped += run.msgs.len();
+                    }
+                    !same
+                });
+                pipe.take_inbound(dropped);
             }
             pipe.add_inbound(batch.len());
-            st.inbound.extend(batch.drain(..).map(|msg| Inbound {
-                pipe: pipe.clone(),
-                msg,
-                own: false,
-            }));
+            let capacity = batch.capacity();
+            let msgs = std::mem::replace(batch, Vec::with_capacity(capacity));
+            st.push_inbound(pipe, msgs.into(), false);
         }
         self.recv_ready.notify_waiters();
     }
@@ -326,11 +345,7 @@ impl Core {
         };
         // Delivered like any message of this pipe (and accounted like one).
         pipe.add_inbound(1);
-        st.inbound.push_back(Inbound {
-            pipe: pipe.clone(),
-            msg,
-            own: false,
-        });
+        st.push_inbound(pipe, VecDeque::from([msg]), false);
         drop(st);
         self.recv_ready.notify_waiters();
     }
@@ -354,14 +369,18 @@ impl Core {
     }
 
     /// Sends one message, waiting for room up to `timeout` (`None` = forever,
-    /// zero = not at all). The common case takes one lock and registers no waiter.
-    pub(crate) async fn send(&self, msg: Message, timeout: Option<Duration>) -> Result<(), Error> {
-        let Some(mut msg) = self.try_send_once(msg)? else {
-            return Ok(());
-        };
-        if timeout == Some(Duration::ZERO) {
-            return Err(Error::WouldBlock);
+    /// zero = not at all). The first poll tries at once, under one lock, and
+    /// registers no waiter; only a send that must wait builds (and boxes) the
+    /// waiting future.
+    pub(crate) fn send(&self, msg: Message, timeout: Option<Duration>) -> SendFuture<'_> {
+        SendFuture {
+            core: self,
+            state: SendState::First(Some(msg), timeout),
         }
+    }
+
+    /// The waiting part of [`send`](Self::send), after a first attempt found no room.
+    async fn send_waiting(&self, mut msg: Message, timeout: Option<Duration>) -> Result<(), Error> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             let notified = self.send_ready.notified();
@@ -384,20 +403,29 @@ impl Core {
 
     /// One attempt at receiving.
     fn try_recv_once(&self) -> Result<Option<Message>, Error> {
-        let mut st = self.state();
+        let mut guard = self.state();
+        let st = &mut *guard;
         st.pattern.check_recv()?;
-        while let Some(Inbound { pipe, msg, own }) = st.inbound.pop_front() {
-            pipe.take_inbound();
+        while let Some(run) = st.inbound.front_mut() {
+            let Some(msg) = run.msgs.pop_front() else {
+                st.inbound.pop_front();
+                continue;
+            };
+            run.pipe.take_inbound(1);
+            let (pipe, own) = (run.pipe.id(), run.own);
+            if run.msgs.is_empty() {
+                st.inbound.pop_front();
+            }
             let msg = if own {
-                st.pattern.recv_event(pipe.id(), msg)?
+                st.pattern.recv_event(pipe, msg)?
             } else {
-                st.pattern.recv(pipe.id(), msg)?
+                st.pattern.recv(pipe, msg)?
             };
             if let Some(msg) = msg {
                 return Ok(Some(msg));
             }
         }
-        drop(st);
+        drop(guard);
         if self.is_closed() {
             return Err(Error::Closed);
         }
@@ -405,14 +433,17 @@ impl Core {
     }
 
     /// Receives one message, waiting up to `timeout` (`None` = forever, zero = not at
-    /// all). The common case takes one lock and registers no waiter.
-    pub(crate) async fn recv(&self, timeout: Option<Duration>) -> Result<Message, Error> {
-        if let Some(msg) = self.try_recv_once()? {
-            return Ok(msg);
+    /// all). Like [`send`](Self::send), the first poll takes one lock and registers
+    /// no waiter.
+    pub(crate) fn recv(&self, timeout: Option<Duration>) -> RecvFuture<'_> {
+        RecvFuture {
+            core: self,
+            state: RecvState::First(timeout),
         }
-        if timeout == Some(Duration::ZERO) {
-            return Err(Error::WouldBlock);
-        }
+    }
+
+    /// The waiting part of [`recv`](Self::recv), after a first attempt found nothing.
+    async fn recv_waiting(&self, timeout: Option<Duration>) -> Result<Message, Error> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             let notified = self.recv_ready.notified();
@@ -450,6 +481,96 @@ impl Core {
         for e in lock(&self.endpoints).iter() {
             if let Some(p) = &e.pipe {
                 p.poke();
+            }
+        }
+    }
+}
+
+/// A boxed waiting future, built only when a first attempt could not complete.
+type Waiting<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+/// The future returned by [`Core::send`]: small, and allocation-free when the
+/// message finds room at once.
+pub(crate) struct SendFuture<'a> {
+    core: &'a Core,
+    state: SendState<'a>,
+}
+
+enum SendState<'a> {
+    First(Option<Message>, Option<Duration>),
+    Waiting(Waiting<'a, ()>),
+}
+
+impl Future for SendFuture<'_> {
+    type Output = Result<(), Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let SendState::First(msg, timeout) = &mut this.state {
+            let Some(msg) = msg.take() else {
+                panic!("send future polled after completion");
+            };
+            if msg.is_empty() {
+                return Poll::Ready(Err(Error::InvalidOption {
+                    option: "message",
+                    reason: "a message needs at least one frame".into(),
+                }));
+            }
+            let timeout = *timeout;
+            match this.core.try_send_once(msg) {
+                Err(e) => return Poll::Ready(Err(e)),
+                Ok(None) => return Poll::Ready(Ok(())),
+                Ok(Some(_)) if timeout == Some(Duration::ZERO) => {
+                    return Poll::Ready(Err(Error::WouldBlock));
+                }
+                Ok(Some(back)) => {
+                    this.state =
+                        SendState::Waiting(Box::pin(this.core.send_waiting(back, timeout)));
+                }
+            }
+        }
+        match &mut this.state {
+            SendState::Waiting(waiting) => waiting.as_mut().poll(cx),
+            SendState::First(..) => {
+                unreachable!("the first attempt either completed or started waiting")
+            }
+        }
+    }
+}
+
+/// The future returned by [`Core::recv`]: small, and allocation-free when a
+/// message is already queued.
+pub(crate) struct RecvFuture<'a> {
+    core: &'a Core,
+    state: RecvState<'a>,
+}
+
+enum RecvState<'a> {
+    First(Option<Duration>),
+    Waiting(Waiting<'a, Message>),
+}
+
+impl Future for RecvFuture<'_> {
+    type Output = Result<Message, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let RecvState::First(timeout) = this.state {
+            match this.core.try_recv_once() {
+                Err(e) => return Poll::Ready(Err(e)),
+                Ok(Some(msg)) => return Poll::Ready(Ok(msg)),
+                Ok(None) if timeout == Some(Duration::ZERO) => {
+                    return Poll::Ready(Err(Error::WouldBlock));
+                }
+                Ok(None) => {
+                    this.state = RecvState::Waiting(Box::pin(this.core.recv_waiting(timeout)));
+                }
+            }
+        }
+        match &mut this.state {
+            RecvState::Waiting(waiting) => waiting.as_mut().poll(cx),
+            RecvState::First(_) => {
+                unreachable!("the first attempt either completed or started waiting")
             }
         }
     }

@@ -137,7 +137,13 @@ impl Pipe {
     }
 
     fn wake_engine(&self) {
-        if self.engine_parked.swap(false, Ordering::AcqRel) {
+        // A plain load first: the flag is rarely set while messages flow, and a
+        // read-modify-write on every push would bounce its cache line between the
+        // sender and the engine. The queue lock orders this load after the engine's
+        // store (see `wait_outbound`).
+        if self.engine_parked.load(Ordering::Acquire)
+            && self.engine_parked.swap(false, Ordering::AcqRel)
+        {
             self.engine_wake.notify_one();
         }
     }
@@ -188,11 +194,15 @@ impl Pipe {
         self.inbound.fetch_add(n, Ordering::AcqRel);
     }
 
-    /// The application took one message of this pipe.
-    pub(crate) fn take_inbound(&self) {
-        let before = self.inbound.fetch_sub(1, Ordering::AcqRel);
+    /// The application took (or discarded) `n` messages of this pipe.
+    pub(crate) fn take_inbound(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let before = self.inbound.fetch_sub(n, Ordering::AcqRel);
         // Resume reading at the low-water mark (half the HWM), as libzmq does.
-        if self.rcvhwm != 0 && before == self.rcvhwm.div_ceil(2) {
+        let low_water = self.rcvhwm.div_ceil(2);
+        if self.rcvhwm != 0 && before >= low_water && before - n < low_water {
             self.read_resume.notify_one();
         }
     }

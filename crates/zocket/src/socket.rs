@@ -1,5 +1,6 @@
 //! The socket interface: create, bind, connect, send, receive, close.
 
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -370,42 +371,35 @@ impl Socket {
     }
 
     /// Sends a whole message, waiting for room up to SNDTIMEO.
-    pub async fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let timeout = self.core.sndtimeo();
-        self.send_timeout(msg, timeout).await
+    pub fn send(&self, msg: impl Into<Message>) -> impl Future<Output = Result<()>> + Send + '_ {
+        self.core.send(msg.into(), self.core.sndtimeo())
     }
 
     /// Sends a whole message, waiting for room up to `timeout` (`None` = forever).
-    pub async fn send_timeout(
+    pub fn send_timeout(
         &self,
         msg: impl Into<Message>,
         timeout: Option<Duration>,
-    ) -> Result<()> {
-        let msg = msg.into();
-        if msg.is_empty() {
-            return Err(Error::InvalidOption {
-                option: "message",
-                reason: "a message needs at least one frame".into(),
-            });
-        }
-        self.core.send(msg, timeout).await
+    ) -> impl Future<Output = Result<()>> + Send + '_ {
+        self.core.send(msg.into(), timeout)
     }
 
     /// Sends without waiting: [`Error::WouldBlock`] when no peer has room.
     pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
-        let fut = self.send_timeout(msg, Some(Duration::ZERO));
-        poll_ready(fut)
+        poll_ready(self.core.send(msg.into(), Some(Duration::ZERO)))
     }
 
     /// Receives a whole message, waiting up to RCVTIMEO.
-    pub async fn recv(&self) -> Result<Message> {
-        let timeout = self.core.rcvtimeo();
-        self.core.recv(timeout).await
+    pub fn recv(&self) -> impl Future<Output = Result<Message>> + Send + '_ {
+        self.core.recv(self.core.rcvtimeo())
     }
 
     /// Receives a whole message, waiting up to `timeout` (`None` = forever).
-    pub async fn recv_timeout(&self, timeout: Option<Duration>) -> Result<Message> {
-        self.core.recv(timeout).await
+    pub fn recv_timeout(
+        &self,
+        timeout: Option<Duration>,
+    ) -> impl Future<Output = Result<Message>> + Send + '_ {
+        self.core.recv(timeout)
     }
 
     /// Receives without waiting: [`Error::WouldBlock`] when nothing is queued.

@@ -38,16 +38,16 @@ impl LoadBalancer {
         self.pipes.iter().find(|p| p.id() == id)
     }
 
-    /// Queues `msg` on the next pipe with room; returns that pipe, or gives the
+    /// Queues `msg` on the next pipe with room; returns that pipe's id, or gives the
     /// message back when every pipe is full (or there is none).
-    pub(crate) fn send(&mut self, mut msg: Outbound) -> Result<Arc<Pipe>, Outbound> {
+    pub(crate) fn send(&mut self, mut msg: Outbound) -> Result<PipeId, Outbound> {
         let n = self.pipes.len();
         for k in 0..n {
             let i = (self.next + k) % n;
             match self.pipes[i].try_push(msg) {
                 Ok(()) => {
                     self.next = (i + 1) % n;
-                    return Ok(self.pipes[i].clone());
+                    return Ok(self.pipes[i].id());
                 }
                 Err(back) => msg = back,
             }
@@ -57,7 +57,7 @@ impl LoadBalancer {
 
     /// Queues a whole message on the next pipe with room, or hands it back to wait
     /// for room ([`SendError::WouldBlock`]).
-    pub(crate) fn send_message(&mut self, msg: Message) -> Result<Arc<Pipe>, SendError> {
+    pub(crate) fn send_message(&mut self, msg: Message) -> Result<PipeId, SendError> {
         match self.send(Outbound::Message(msg)) {
             Ok(pipe) => Ok(pipe),
             Err(Outbound::Message(m)) => Err(SendError::WouldBlock(m)),

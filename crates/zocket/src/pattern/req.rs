@@ -119,7 +119,7 @@ impl Pattern for Req {
         {
             Ok(pipe) => {
                 self.pending = Some(Pending {
-                    pipe: pipe.id(),
+                    pipe,
                     pipe_gone: false,
                     request_id,
                 });
