@@ -118,6 +118,7 @@ fn apply(session: &mut Session, out: Outbound) {
         Outbound::Cancel(t) => session.send_cancel(&t),
         Outbound::Join(group) => session.send_command(&Command::Join { group }),
         Outbound::Leave(group) => session.send_command(&Command::Leave { group }),
+        Outbound::Encoded { frames, .. } => session.send_encoded(frames.freeze()),
     };
 }
 

@@ -11,9 +11,9 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::sync::Notify;
-use zocket_proto::Message;
+use zocket_proto::{Message, frame};
 
 /// Identifies a pipe within its socket.
 pub(crate) type PipeId = u64;
@@ -32,6 +32,38 @@ pub(crate) enum Outbound {
     Join(Bytes),
     /// LEAVE (DISH → RADIO): the group left.
     Leave(Bytes),
+    /// Whole small messages, already encoded as ZMTP data frames by the sender
+    /// (only on pipes made by [`Pipe::for_zmtp`]).
+    Encoded {
+        /// The frames, back to back.
+        frames: BytesMut,
+        /// How many messages they hold.
+        messages: usize,
+    },
+}
+
+impl Outbound {
+    /// How many queue slots this item stands for under the HWM.
+    fn weight(&self) -> usize {
+        match self {
+            Outbound::Encoded { messages, .. } => *messages,
+            _ => 1,
+        }
+    }
+}
+
+/// Messages of at most this many bytes (all frames) are encoded by the sender on
+/// ZMTP pipes: the copy it makes replaces a queue slot, a reference count and the
+/// engine's own copy, and many such messages reach the engine as one buffer.
+const ENCODE_MAX: usize = 512;
+/// An encoded run stops growing at this size; the next message starts a new one.
+const ENCODED_RUN: usize = 32 * 1024;
+
+/// The outbound queue and its count of messages (an encoded run holds many).
+#[derive(Debug, Default)]
+struct OutQueue {
+    items: VecDeque<Outbound>,
+    messages: usize,
 }
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
@@ -43,7 +75,7 @@ pub(crate) struct Pipe {
     id: PipeId,
     sndhwm: usize,
     rcvhwm: usize,
-    out: Mutex<VecDeque<Outbound>>,
+    out: Mutex<OutQueue>,
     /// Set by the engine before it waits for outbound messages.
     engine_parked: AtomicBool,
     engine_wake: Notify,
@@ -57,6 +89,8 @@ pub(crate) struct Pipe {
     /// Leads to a udp:// destination, which filters nothing: a RADIO sends it every
     /// group.
     datagram: bool,
+    /// Feeds a ZMTP engine: small messages are encoded as they are queued.
+    encodes: bool,
 }
 
 impl Pipe {
@@ -66,7 +100,7 @@ impl Pipe {
             id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
             sndhwm,
             rcvhwm,
-            out: Mutex::new(VecDeque::new()),
+            out: Mutex::new(OutQueue::default()),
             engine_parked: AtomicBool::new(false),
             engine_wake: Notify::new(),
             inbound: AtomicUsize::new(0),
@@ -74,6 +108,7 @@ impl Pipe {
             terminated: AtomicBool::new(false),
             conflate: false,
             datagram: false,
+            encodes: false,
         }
     }
 
@@ -81,6 +116,15 @@ impl Pipe {
     pub(crate) fn for_options(options: &crate::options::Options) -> Pipe {
         let mut pipe = Pipe::new(options.sndhwm, options.rcvhwm);
         pipe.conflate = options.conflate;
+        pipe
+    }
+
+    /// A pipe feeding a ZMTP engine (tcp://, ipc://), with the HWMs and CONFLATE
+    /// setting of `options`: unless conflated, small messages are encoded by the
+    /// sender as they are queued.
+    pub(crate) fn for_zmtp(options: &crate::options::Options) -> Pipe {
+        let mut pipe = Pipe::for_options(options);
+        pipe.encodes = !options.conflate;
         pipe
     }
 
@@ -100,13 +144,13 @@ impl Pipe {
         self.id
     }
 
-    fn out_queue(&self) -> std::sync::MutexGuard<'_, VecDeque<Outbound>> {
+    fn out_queue(&self) -> std::sync::MutexGuard<'_, OutQueue> {
         self.out.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether one more outbound message fits under SNDHWM.
     pub(crate) fn has_room(&self) -> bool {
-        self.sndhwm == 0 || self.out_queue().len() < self.sndhwm
+        self.sndhwm == 0 || self.out_queue().messages < self.sndhwm
     }
 
     /// Queues `msg` for the engine, or gives it back if the pipe is at SNDHWM or
@@ -119,20 +163,48 @@ impl Pipe {
             let mut q = self.out_queue();
             if self.conflate && matches!(msg, Outbound::Message(_)) {
                 // Only the newest message matters; control traffic stays queued.
-                q.retain(|o| !matches!(o, Outbound::Message(_)));
-            } else if self.sndhwm != 0 && q.len() >= self.sndhwm {
+                q.items.retain(|o| !matches!(o, Outbound::Message(_)));
+                q.messages = q.items.len();
+            } else if self.sndhwm != 0 && q.messages >= self.sndhwm {
                 return Err(msg);
             }
-            q.push_back(msg);
+            q.messages += 1;
+            match msg {
+                Outbound::Message(m) if self.encodes && m.byte_len() <= ENCODE_MAX => {
+                    Self::push_encoded(&mut q.items, &m);
+                }
+                other => q.items.push_back(other),
+            }
         }
         self.wake_engine();
         Ok(())
     }
 
+    /// Appends `m`, encoded, to the run at the back of the queue (or a new one).
+    fn push_encoded(items: &mut VecDeque<Outbound>, m: &Message) {
+        if let Some(Outbound::Encoded { frames, messages }) = items.back_mut() {
+            if frames.len() < ENCODED_RUN {
+                frame::encode_message(m, frames);
+                *messages += 1;
+                return;
+            }
+        }
+        let mut frames = BytesMut::with_capacity(ENCODED_RUN / 4);
+        frame::encode_message(m, &mut frames);
+        items.push_back(Outbound::Encoded {
+            frames,
+            messages: 1,
+        });
+    }
+
     /// Queues `msg` whatever the HWM (used for subscriptions and other control
     /// traffic that libzmq never drops at the mark).
     pub(crate) fn force_push(&self, msg: Outbound) {
-        self.out_queue().push_back(msg);
+        {
+            let mut q = self.out_queue();
+            q.messages += msg.weight();
+            q.items.push_back(msg);
+        }
         self.wake_engine();
     }
 
@@ -148,24 +220,30 @@ impl Pipe {
         }
     }
 
-    /// Moves up to `max` queued messages into `into`; returns whether the queue was
-    /// at its HWM before (so blocked senders should be told there is room now).
+    /// Moves up to `max` queued items (an encoded run counts as one) into `into`;
+    /// returns whether the queue was at its HWM before (so blocked senders should be
+    /// told there is room now).
     pub(crate) fn drain(&self, into: &mut Vec<Outbound>, max: usize) -> bool {
         let mut q = self.out_queue();
-        let was_full = self.sndhwm != 0 && q.len() >= self.sndhwm;
-        let n = q.len().min(max);
-        into.extend(q.drain(..n));
+        let was_full = self.sndhwm != 0 && q.messages >= self.sndhwm;
+        let n = q.items.len().min(max);
+        let before = into.len();
+        into.extend(q.items.drain(..n));
+        let taken: usize = into[before..].iter().map(Outbound::weight).sum();
+        q.messages -= taken;
         was_full
     }
 
     /// Number of outbound messages waiting.
     pub(crate) fn queued(&self) -> usize {
-        self.out_queue().len()
+        self.out_queue().messages
     }
 
     /// Drops every queued outbound message (pipe discarded, or IMMEDIATE).
     pub(crate) fn clear(&self) {
-        self.out_queue().clear();
+        let mut q = self.out_queue();
+        q.items.clear();
+        q.messages = 0;
     }
 
     /// Waits until outbound messages may be available. The engine calls this after
@@ -176,7 +254,7 @@ impl Pipe {
         tokio::pin!(notified);
         notified.as_mut().enable();
         self.engine_parked.store(true, Ordering::Release);
-        if !self.out_queue().is_empty() || self.terminated.load(Ordering::Acquire) {
+        if !self.out_queue().items.is_empty() || self.terminated.load(Ordering::Acquire) {
             self.engine_parked.store(false, Ordering::Release);
             return;
         }

@@ -2,6 +2,8 @@
 
 use bytes::{BufMut, BytesMut};
 
+use crate::message::Message;
+
 use super::{FLAG_COMMAND, FLAG_LONG, FLAG_MORE, MAX_SHORT_BODY};
 
 /// Number of header octets (flags + size) for a body of `len` bytes: 2 or 9.
@@ -37,9 +39,39 @@ pub fn encode_frame(more: bool, command: bool, body: &[u8], out: &mut BytesMut) 
     out.extend_from_slice(body);
 }
 
+/// Appends every frame of `message` as data frames (MORE on all but the last),
+/// copying the bodies. A sender can encode small messages this way ahead of the
+/// connection and hand them to [`Session::send_encoded`](crate::Session::send_encoded).
+pub fn encode_message(message: &Message, out: &mut BytesMut) {
+    let frames = message.frames();
+    let total: usize = frames.iter().map(|f| header_len(f.len()) + f.len()).sum();
+    out.reserve(total);
+    if let Some((last, rest)) = frames.split_last() {
+        for body in rest {
+            encode_header(true, false, body.len(), out);
+            out.extend_from_slice(body);
+        }
+        encode_header(false, false, last.len(), out);
+        out.extend_from_slice(last);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_messages() {
+        let mut out = BytesMut::new();
+        let mut m = Message::from("ab");
+        m.push_back(vec![7u8; 300]);
+        encode_message(&m, &mut out);
+        encode_message(&Message::from("c"), &mut out);
+        let mut expected = b"\x01\x02ab\x02\0\0\0\0\0\0\x01\x2c".to_vec();
+        expected.extend_from_slice(&[7u8; 300]);
+        expected.extend_from_slice(b"\x00\x01c");
+        assert_eq!(&out[..], &expected[..]);
+    }
 
     #[test]
     fn short_and_long_forms() {

@@ -9,7 +9,7 @@ mod decode;
 mod encode;
 
 pub use decode::FrameDecoder;
-pub use encode::{encode_frame, encode_header, header_len};
+pub use encode::{encode_frame, encode_header, encode_message, header_len};
 
 use bytes::Bytes;
 

@@ -384,6 +384,22 @@ impl Session {
         }
     }
 
+    /// Queues whole messages that the caller already encoded as data frames with
+    /// [`frame::encode_message`] (so a sender can encode outside the connection's
+    /// task). The bytes are written as they are, after everything queued before;
+    /// small runs are copied into the write buffer, large ones queued by reference.
+    pub fn send_encoded(&mut self, frames: Bytes) -> Result<(), UsageError> {
+        if !self.is_ready() {
+            return Err(UsageError::NotReady);
+        }
+        if frames.len() < ZERO_COPY_THRESHOLD {
+            self.outbox.buf().extend_from_slice(&frames);
+        } else {
+            self.outbox.push_shared(frames);
+        }
+        Ok(())
+    }
+
     /// Queues a command for transmission (after the handshake).
     pub fn send_command(&mut self, command: &Command) -> Result<(), UsageError> {
         if !self.is_ready() {

@@ -252,6 +252,9 @@ fn deliver(core: &Arc<Core>, pipe: &Arc<Pipe>, traffic: Vec<Outbound>) {
                 core.push_inbound(pipe, &mut messages);
                 core.subscription(pipe, false, t);
             }
+            Outbound::Encoded { .. } => {
+                unreachable!("inproc pipes carry messages, never encoded frames")
+            }
         }
     }
     core.push_inbound(pipe, &mut messages);

@@ -75,6 +75,16 @@ async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnI
     }
 }
 
+/// A pipe for one connection (or connecter) of `core`: STREAM's raw engine takes
+/// whole messages, a ZMTP engine takes small ones encoded by the sender.
+fn new_pipe(core: &Core, options: &Options) -> Pipe {
+    if core.socket_type == zocket_proto::SocketType::Stream {
+        Pipe::for_options(options)
+    } else {
+        Pipe::for_zmtp(options)
+    }
+}
+
 /// Starts accepting on a bound listener; `local` is the resolved endpoint.
 pub(crate) fn listen(core: &Arc<Core>, listener: Listener, local: String) {
     core.emit(MonitorEvent::Listening {
@@ -104,7 +114,7 @@ async fn accept_loop(core: Arc<Core>, listener: Listener, local: String) {
                 };
                 let core2 = core.clone();
                 core.spawn(async move {
-                    let pipe = Arc::new(Pipe::for_options(&options));
+                    let pipe = Arc::new(new_pipe(&core2, &options));
                     let exit = run_engine(&core2, conn, &pipe, &info).await;
                     core2.emit(exit.event(&info));
                     core2.detach(&pipe);
@@ -125,7 +135,7 @@ async fn accept_loop(core: Arc<Core>, listener: Listener, local: String) {
 /// Starts connecting (returns at once); messages queue on the pipe meanwhile.
 pub(crate) fn connect(core: &Arc<Core>, target: Target, given: String) {
     let options = core.options();
-    let pipe = Arc::new(Pipe::for_options(&options));
+    let pipe = Arc::new(new_pipe(core, &options));
     core.take_connect_routing_id(&pipe);
     if !options.immediate {
         core.attach(&pipe);
