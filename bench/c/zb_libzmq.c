@@ -8,13 +8,16 @@
  *   zb-libzmq version
  *   zb-libzmq ROLE ENDPOINT SIZE COUNT WARMUP
  *
- * Binding roles print `READY <endpoint>`; subscribers print `JOINED` once they
- * receive the publisher's first warm-up message; every role ends with one
- * `RESULT key=value ...` line. Errors go to stderr with a non-zero exit code.
+ * Binding roles (pull, router, rep, pub) print `READY <endpoint>`; subscribers
+ * print `JOINED` once they receive the publisher's first warm-up message; every
+ * role ends with one `RESULT key=value ...` line. `inproc` binds a PULL to
+ * ENDPOINT and runs a PUSH connected to it in a second thread of the same context,
+ * printing the receiver's RESULT. Errors go to stderr with a non-zero exit code.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +88,65 @@ static int send_tagged(void *s, size_t size, char tag) {
     return rc;
 }
 
+/*
+ * Receives `count` messages of `size` bytes (ROUTER: `[routing id][body]` when
+ * `routed`), timing first -> last, and prints the receiver's RESULT line.
+ */
+static int recv_count(void *s, size_t size, long count, int routed) {
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    double t0 = 0;
+    unsigned long long bytes = 0;
+    for (long i = 0; i < count; i++) {
+        if (routed) {
+            if (zmq_msg_recv(&m, s, 0) < 0) die("recv");
+            if (!zmq_msg_more(&m)) {
+                fprintf(stderr, "zb-libzmq: ROUTER message without a body frame\n");
+                return 1;
+            }
+        }
+        if (zmq_msg_recv(&m, s, 0) < 0) die("recv");
+        if (zmq_msg_size(&m) != size || zmq_msg_more(&m)) {
+            fprintf(stderr, "zb-libzmq: got %zu bytes, expected %zu\n", zmq_msg_size(&m), size);
+            return 1;
+        }
+        bytes += zmq_msg_size(&m);
+        if (i == 0) t0 = now_s();
+    }
+    double secs = now_s() - t0;
+    zmq_msg_close(&m);
+    printf("RESULT count=%ld secs=%.9f bytes=%llu\n", count, secs, bytes);
+    return 0;
+}
+
+/* Sends `count` messages of `size` bytes (no copy: zmq_msg_init_size); returns seconds. */
+static double send_count(void *s, size_t size, long count) {
+    double t0 = now_s();
+    for (long i = 0; i < count; i++) {
+        zmq_msg_t m;
+        if (zmq_msg_init_size(&m, size) != 0) die("msg_init_size");
+        if (zmq_msg_send(&m, s, 0) < 0) die("send");
+    }
+    return now_s() - t0;
+}
+
+/* The sending thread of `inproc`. */
+struct inproc_sender {
+    void *ctx;
+    const char *endpoint;
+    size_t size;
+    long count;
+};
+
+static void *inproc_send(void *arg) {
+    struct inproc_sender *a = arg;
+    void *s = zmq_socket(a->ctx, ZMQ_PUSH);
+    if (zmq_connect(s, a->endpoint) != 0) die("connect");
+    send_count(s, a->size, a->count);
+    zmq_close(s); /* LINGER -1: zmq_ctx_term waits until the receiver has all */
+    return NULL;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "version") == 0) {
         int a, b, c;
@@ -93,7 +155,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc < 6) {
-        fprintf(stderr, "usage: zb-libzmq pull|push|rep|req|pub|sub ENDPOINT SIZE COUNT WARMUP\n");
+        fprintf(stderr, "usage: zb-libzmq pull|push|router|dealer|inproc|rep|req|pub|sub ENDPOINT SIZE COUNT WARMUP\n");
         return 2;
     }
     const char *role = argv[1];
@@ -107,40 +169,33 @@ int main(int argc, char **argv) {
     void *ctx = zmq_ctx_new();
     if (!ctx) die("ctx_new");
 
-    if (strcmp(role, "pull") == 0) {
-        void *s = zmq_socket(ctx, ZMQ_PULL);
+    if (strcmp(role, "pull") == 0 || strcmp(role, "router") == 0) {
+        int routed = strcmp(role, "router") == 0;
+        void *s = zmq_socket(ctx, routed ? ZMQ_ROUTER : ZMQ_PULL);
         zmq_setsockopt(s, ZMQ_RCVTIMEO, &stall, sizeof stall);
         if (zmq_bind(s, endpoint) != 0) die("bind");
         ready(s);
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        double t0 = 0;
-        unsigned long long bytes = 0;
-        for (long i = 0; i < count; i++) {
-            if (zmq_msg_recv(&m, s, 0) < 0) die("recv");
-            if (zmq_msg_size(&m) != size) {
-                fprintf(stderr, "zb-libzmq: got %zu bytes, expected %zu\n", zmq_msg_size(&m), size);
-                return 1;
-            }
-            bytes += zmq_msg_size(&m);
-            if (i == 0) t0 = now_s();
-        }
-        double secs = now_s() - t0;
-        zmq_msg_close(&m);
-        printf("RESULT count=%ld secs=%.9f bytes=%llu\n", count, secs, bytes);
+        if (recv_count(s, size, count, routed) != 0) return 1;
         zmq_close(s);
-    } else if (strcmp(role, "push") == 0) {
-        void *s = zmq_socket(ctx, ZMQ_PUSH);
+    } else if (strcmp(role, "push") == 0 || strcmp(role, "dealer") == 0) {
+        void *s = zmq_socket(ctx, strcmp(role, "dealer") == 0 ? ZMQ_DEALER : ZMQ_PUSH);
         if (zmq_connect(s, endpoint) != 0) die("connect");
-        double t0 = now_s();
-        for (long i = 0; i < count; i++) {
-            zmq_msg_t m;
-            if (zmq_msg_init_size(&m, size) != 0) die("msg_init_size");
-            if (zmq_msg_send(&m, s, 0) < 0) die("send");
-        }
-        double secs = now_s() - t0;
+        double secs = send_count(s, size, count);
         zmq_close(s); /* LINGER -1: zmq_ctx_term below waits until all is written */
         printf("RESULT count=%ld secs=%.9f\n", count, secs);
+    } else if (strcmp(role, "inproc") == 0) {
+        void *s = zmq_socket(ctx, ZMQ_PULL);
+        zmq_setsockopt(s, ZMQ_RCVTIMEO, &stall, sizeof stall);
+        if (zmq_bind(s, endpoint) != 0) die("bind");
+        struct inproc_sender a = {.ctx = ctx, .endpoint = endpoint, .size = size, .count = count};
+        pthread_t t;
+        if (pthread_create(&t, NULL, inproc_send, &a) != 0) {
+            fprintf(stderr, "zb-libzmq: pthread_create failed\n");
+            return 1;
+        }
+        if (recv_count(s, size, count, 0) != 0) return 1;
+        pthread_join(t, NULL);
+        zmq_close(s);
     } else if (strcmp(role, "rep") == 0) {
         void *s = zmq_socket(ctx, ZMQ_REP);
         zmq_setsockopt(s, ZMQ_RCVTIMEO, &stall, sizeof stall);

@@ -1,13 +1,14 @@
-//! zocket-bench: runs zocket, libzmq, zmq.rs and a raw-TCP ceiling side by side.
+//! zocket-bench: runs zocket, libzmq, zmq.rs, rzmq and a raw-TCP ceiling side by side.
 //!
 //! ```text
 //! cargo run --release -- [--quick] [--reps N] [--filter PAT] [--impls a,b] [--timeout S] [--no-write] [--list]
 //! ```
 //!
 //! Every run starts the sender and the receiver (or requester and replier,
-//! publisher and subscribers) as separate processes on 127.0.0.1; within each
-//! repetition the implementations run one after another (A B C A B C …). See
-//! README.md for the scenarios and how to read the tables.
+//! publisher and subscribers) as separate processes on 127.0.0.1 (or on a Unix
+//! socket under /tmp for the ipc rows; inproc rows run one process holding both
+//! sockets); within each repetition the implementations run one after another
+//! (A B C A B C …). See README.md for the scenarios and how to read the tables.
 
 mod peer;
 mod procs;
@@ -25,12 +26,13 @@ usage: zocket-bench [--quick] [--reps N] [--filter PAT] [--impls a,b,…] [--tim
   --reps N       repetitions
   --filter PAT   runs whose \"scenario impl\" text matches: |-separated alternatives of
                  space-separated substrings, e.g. 'push_pull/16B|req_rep zocket'
-  --impls LIST   implementations, comma-separated (default: libzmq,zocket,zmq.rs,raw-tcp;
+  --impls LIST   implementations, comma-separated (default: libzmq,zocket,zmq.rs,rzmq,raw-tcp;
                  also zocket-mt2, zocket-ct, raw-tcp-mt1, raw-tcp-mt2)
   --timeout S    time limit of one run (default 120)
   --no-write     print the table only; write nothing under results/
   --list         list scenarios and implementations
-internal: zocket-bench peer IMPL ROLE ENDPOINT SIZE COUNT WARMUP SUBS [--rt ct|mt1|mt2]";
+internal: zocket-bench peer IMPL ROLE ENDPOINT SIZE COUNT WARMUP SUBS [--rt ct|mt1|mt2]
+  ROLE: push pull dealer router req rep pub sub inproc";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -154,7 +156,13 @@ fn run_bench(args: &[String]) -> Result<(), String> {
     };
     if cli.list {
         for s in &scenarios_all {
-            println!("{:<18} size {:>8}  count {:>8}", s.name, s.size, s.count);
+            println!(
+                "{:<22} {:<6} size {:>8}  count {:>8}",
+                s.name,
+                s.transport.label(),
+                s.size,
+                s.count
+            );
         }
         for (i, d) in &known {
             println!(
@@ -211,6 +219,11 @@ fn run_bench(args: &[String]) -> Result<(), String> {
         } else {
             "not built".into()
         },
+        rzmq_version: if cfg!(feature = "rzmq") {
+            "0.5".into()
+        } else {
+            "not built".into()
+        },
     };
 
     // The (scenario, impl) pairs selected by the filter.
@@ -260,7 +273,7 @@ fn run_bench(args: &[String]) -> Result<(), String> {
                     Err(e) => format!("FAILED: {e}"),
                 };
                 eprintln!(
-                    "[{:>3}/{total}] {:<16} {:<11} rep {} {:>6.2}s  {brief}",
+                    "[{:>3}/{total}] {:<21} {:<11} rep {} {:>6.2}s  {brief}",
                     runs.len() + 1,
                     sc.name,
                     im.name,

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::runner::{Impl, Run, Scenario, ScenarioKind, size_label};
+use crate::runner::{Impl, Run, Scenario, ScenarioKind, Transport, size_label};
 
 /// Median, minimum and maximum of a non-empty set.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +45,27 @@ pub(crate) struct Meta {
     pub(crate) libzmq_version: String,
     pub(crate) rustc: String,
     pub(crate) zmqrs_version: String,
+    pub(crate) rzmq_version: String,
+}
+
+/// A table of the report: scenarios of one kind over one transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Table {
+    kind: ScenarioKind,
+    transport: Transport,
+}
+
+impl Table {
+    fn of(sc: &Scenario) -> Table {
+        Table {
+            // PUB/SUB tables do not depend on the number of subscribers.
+            kind: match sc.kind {
+                ScenarioKind::PubSub { .. } => ScenarioKind::PubSub { subs: 0 },
+                k => k,
+            },
+            transport: sc.transport,
+        }
+    }
 }
 
 /// The runs of one scenario × implementation.
@@ -164,7 +185,7 @@ pub(crate) fn markdown(
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "Run {} · `{}` · {} rep(s){} · {} CPUs ({}) · Linux {} · libzmq {} · zmq.rs {} · {}\n",
+        "Run {} · `{}` · {} rep(s){} · {} CPUs ({}) · Linux {} · libzmq {} · zmq.rs {} · rzmq {} · {}\n",
         meta.started,
         meta.args,
         meta.reps,
@@ -174,36 +195,53 @@ pub(crate) fn markdown(
         meta.kernel,
         meta.libzmq_version,
         meta.zmqrs_version,
+        meta.rzmq_version,
         meta.rustc,
     );
     let libzmq = impls.iter().position(|i| i.name == "libzmq");
-    let kinds = [
-        ScenarioKind::PushPull,
-        ScenarioKind::ReqRep,
-        ScenarioKind::PubSub { subs: 0 },
-    ];
-    for kind in kinds {
-        let rows: Vec<usize> = (0..scenarios.len())
-            .filter(|&s| {
-                std::mem::discriminant(&scenarios[s].kind) == std::mem::discriminant(&kind)
-            })
-            .collect();
-        if rows.is_empty() {
-            continue;
+    // One table per kind and transport, in the order the scenarios come.
+    let mut tables: Vec<Table> = Vec::new();
+    for sc in scenarios {
+        let t = Table::of(sc);
+        if !tables.contains(&t) {
+            tables.push(t);
         }
+    }
+    for (n, table) in tables.into_iter().enumerate() {
+        let rows: Vec<usize> = (0..scenarios.len())
+            .filter(|&s| Table::of(&scenarios[s]) == table)
+            .collect();
+        if n > 0 {
+            md.push('\n');
+        }
+        let kind = table.kind;
         match kind {
-            ScenarioKind::PushPull => {
-                md.push_str("### PUSH → PULL throughput (tcp, one connection)\n\n");
+            ScenarioKind::PushPull if table.transport == Transport::Inproc => {
+                md.push_str("### PUSH → PULL throughput (inproc, both sockets in one process)\n\n");
+                md.push_str("| size | impl | msg/s (median) | min – max | MB/s | × libzmq | CPU ns/msg (process) | peak RSS MiB (process) |\n");
+                md.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
+            }
+            ScenarioKind::PushPull | ScenarioKind::DealerRouter => {
+                let _ = writeln!(
+                    md,
+                    "### {} throughput ({}, one connection)\n",
+                    if kind == ScenarioKind::PushPull {
+                        "PUSH → PULL"
+                    } else {
+                        "DEALER → ROUTER"
+                    },
+                    table.transport.label()
+                );
                 md.push_str("| size | impl | msg/s (median) | min – max | MB/s | × libzmq | CPU ns/msg (send+recv) | peak RSS MiB send / recv |\n");
                 md.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
             }
             ScenarioKind::ReqRep => {
-                md.push_str("\n### REQ ↔ REP round-trip latency (tcp, µs)\n\n");
+                md.push_str("### REQ ↔ REP round-trip latency (tcp, µs)\n\n");
                 md.push_str("| size | impl | p50 (median) | p50 min – max | mean | p99 | × libzmq (p50) | peak RSS MiB req / rep |\n");
                 md.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
             }
             ScenarioKind::PubSub { .. } => {
-                md.push_str("\n### PUB → 4 SUB fan-out (tcp, one process per subscriber)\n\n");
+                md.push_str("### PUB → 4 SUB fan-out (tcp, one process per subscriber)\n\n");
                 md.push_str("| size | impl | per-sub msg/s (median) | min – max | delivered | slowest sub msg/s | pub send msg/s | × libzmq | peak RSS MiB pub / sub |\n");
                 md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
             }
@@ -216,28 +254,36 @@ pub(crate) fn markdown(
                 let base = libzmq.map(|l| cell(runs, s, l));
                 let name = &im.name;
                 let line = match kind {
-                    ScenarioKind::PushPull => c.metric("msgs_per_s").map(|m| {
-                        let mb = c
-                            .metric("mb_per_s")
-                            .map(|x| num(x.median))
-                            .unwrap_or_default();
-                        let cpu = c
-                            .metric("cpu_ns_per_msg")
-                            .map(|x| num(x.median))
-                            .unwrap_or_default();
-                        let b = base
-                            .as_ref()
-                            .and_then(|b| b.metric("msgs_per_s"))
-                            .map(|x| x.median);
-                        format!(
-                            "| {size} | {name} | {} | {} – {} | {mb} | {} | {cpu} | {} |",
-                            si(m.median),
-                            si(m.min),
-                            si(m.max),
-                            ratio(m.median, b),
-                            mem(c.peak_mib("send"), c.peak_mib("recv"))
-                        )
-                    }),
+                    ScenarioKind::PushPull | ScenarioKind::DealerRouter => {
+                        c.metric("msgs_per_s").map(|m| {
+                            let mb = c
+                                .metric("mb_per_s")
+                                .map(|x| num(x.median))
+                                .unwrap_or_default();
+                            let cpu = c
+                                .metric("cpu_ns_per_msg")
+                                .map(|x| num(x.median))
+                                .unwrap_or_default();
+                            let b = base
+                                .as_ref()
+                                .and_then(|b| b.metric("msgs_per_s"))
+                                .map(|x| x.median);
+                            format!(
+                                "| {size} | {name} | {} | {} – {} | {mb} | {} | {cpu} | {} |",
+                                si(m.median),
+                                si(m.min),
+                                si(m.max),
+                                ratio(m.median, b),
+                                if table.transport == Transport::Inproc {
+                                    c.peak_mib("proc")
+                                        .map(|v| format!("{v:.1}"))
+                                        .unwrap_or_else(|| "–".into())
+                                } else {
+                                    mem(c.peak_mib("send"), c.peak_mib("recv"))
+                                }
+                            )
+                        })
+                    }
                     ScenarioKind::ReqRep => c.metric("p50_us").map(|m| {
                         let g = |k: &str| c.metric(k).map(|x| num(x.median)).unwrap_or_default();
                         let b = base
@@ -304,7 +350,7 @@ pub(crate) fn markdown(
         "\nMedian over the repetitions; min – max across them. MB = 10⁶ bytes. × libzmq: \
          median over libzmq's median (for latency lower is better). Peak RSS: getrusage \
          `ru_maxrss` of each process, the largest over the repetitions. CPU: user+system \
-         time of both processes over the messages sent.\n",
+         time of both processes (inproc: of the one process) over the messages sent.\n",
     );
     md
 }
@@ -340,7 +386,7 @@ pub(crate) fn json(meta: &Meta, scenarios: &[Scenario], impls: &[Impl], runs: &[
     let mut j = String::from("{\n");
     let _ = writeln!(
         j,
-        "  \"meta\": {{\"started\": {}, \"args\": {}, \"reps\": {}, \"quick\": {}, \"cpus\": {}, \"cpu_model\": {}, \"kernel\": {}, \"libzmq\": {}, \"zmqrs\": {}, \"rustc\": {}}},",
+        "  \"meta\": {{\"started\": {}, \"args\": {}, \"reps\": {}, \"quick\": {}, \"cpus\": {}, \"cpu_model\": {}, \"kernel\": {}, \"libzmq\": {}, \"zmqrs\": {}, \"rzmq\": {}, \"rustc\": {}}},",
         json_str(&meta.started),
         json_str(&meta.args),
         meta.reps,
@@ -350,15 +396,17 @@ pub(crate) fn json(meta: &Meta, scenarios: &[Scenario], impls: &[Impl], runs: &[
         json_str(&meta.kernel),
         json_str(&meta.libzmq_version),
         json_str(&meta.zmqrs_version),
+        json_str(&meta.rzmq_version),
         json_str(&meta.rustc)
     );
     j.push_str("  \"scenarios\": [");
     for (i, s) in scenarios.iter().enumerate() {
         let _ = write!(
             j,
-            "{}\n    {{\"name\": {}, \"size\": {}, \"count\": {}, \"warmup\": {}}}",
+            "{}\n    {{\"name\": {}, \"transport\": {}, \"size\": {}, \"count\": {}, \"warmup\": {}}}",
             if i > 0 { "," } else { "" },
             json_str(&s.name),
+            json_str(s.transport.label()),
             s.size,
             s.count,
             s.warmup
@@ -465,11 +513,13 @@ pub(crate) fn json(meta: &Meta, scenarios: &[Scenario], impls: &[Impl], runs: &[
     j
 }
 
-/// An SVG chart of PUSH→PULL MB/s (log scale) against message size, one line per
-/// implementation; `None` when there is nothing to draw.
+/// An SVG chart of PUSH→PULL MB/s over tcp (log scale) against message size, one
+/// line per implementation; `None` when there is nothing to draw.
 pub(crate) fn svg(scenarios: &[Scenario], impls: &[Impl], runs: &[Run]) -> Option<String> {
     let thr: Vec<usize> = (0..scenarios.len())
-        .filter(|&s| scenarios[s].kind == ScenarioKind::PushPull)
+        .filter(|&s| {
+            scenarios[s].kind == ScenarioKind::PushPull && scenarios[s].transport == Transport::Tcp
+        })
         .collect();
     let mut series = Vec::new();
     for (i, im) in impls.iter().enumerate() {

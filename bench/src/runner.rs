@@ -2,6 +2,7 @@
 //! loopback, implementations interleaved within every repetition.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::procs::{ExitInfo, Proc, field};
@@ -15,6 +16,8 @@ pub(crate) enum Kind {
     Zocket,
     /// zmq.rs (crate `zeromq`).
     Zmqrs,
+    /// rzmq (crate `rzmq`).
+    Rzmq,
     /// Length-prefixed frames on plain tokio TCP streams: the ceiling.
     Raw,
 }
@@ -43,6 +46,9 @@ pub(crate) fn known_impls() -> Vec<(Impl, bool)> {
     if cfg!(feature = "zmqrs") {
         v.push((i("zmq.rs", Kind::Zmqrs, "mt1"), true));
     }
+    if cfg!(feature = "rzmq") {
+        v.push((i("rzmq", Kind::Rzmq, "mt1"), true));
+    }
     // The ceiling runs on a current-thread runtime: the fastest raw configuration
     // measured here (no cross-thread wake-ups between block_on and the I/O driver).
     v.push((i("raw-tcp", Kind::Raw, "ct"), true));
@@ -60,6 +66,8 @@ pub(crate) fn known_impls() -> Vec<(Impl, bool)> {
 pub(crate) enum ScenarioKind {
     /// PUSH→PULL throughput.
     PushPull,
+    /// DEALER→ROUTER throughput (the ROUTER receives `[routing id][body]`).
+    DealerRouter,
     /// REQ↔REP round-trip latency.
     ReqRep,
     /// PUB→N SUB fan-out.
@@ -69,12 +77,35 @@ pub(crate) enum ScenarioKind {
     },
 }
 
+/// How the peers of a scenario are joined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transport {
+    /// Loopback TCP between processes.
+    Tcp,
+    /// A Unix domain socket between processes, at a fresh path under /tmp.
+    Ipc,
+    /// Both sockets in one process (`inproc://`): the runner starts a single peer.
+    Inproc,
+}
+
+impl Transport {
+    /// `tcp`, `ipc`, `inproc`.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Ipc => "ipc",
+            Transport::Inproc => "inproc",
+        }
+    }
+}
+
 /// One row group of the report.
 #[derive(Debug, Clone)]
 pub(crate) struct Scenario {
     /// `push_pull/16B` …
     pub(crate) name: String,
     pub(crate) kind: ScenarioKind,
+    pub(crate) transport: Transport,
     /// Payload bytes per message.
     pub(crate) size: usize,
     /// Messages (round trips for REQ↔REP).
@@ -97,26 +128,56 @@ pub(crate) fn size_label(size: usize) -> String {
 /// The scenarios, with message counts sized for ~0.5–2 s per run (fewer in quick mode).
 pub(crate) fn scenarios(quick: bool) -> Vec<Scenario> {
     let q = |full: u64, quick_n: u64| if quick { quick_n } else { full };
-    let mut v = Vec::new();
-    for (size, full, quick_n) in [
+    // (size, full count, quick count) of the throughput scenarios.
+    let thr = [
         (16, 4_000_000, 500_000),
         (256, 2_000_000, 300_000),
         (4 << 10, 500_000, 60_000),
         (64 << 10, 40_000, 6_000),
         (1 << 20, 3_000, 500),
-    ] {
-        v.push(Scenario {
-            name: format!("push_pull/{}", size_label(size)),
-            kind: ScenarioKind::PushPull,
-            size,
-            count: q(full, quick_n),
-            warmup: 0,
-        });
-    }
+    ];
+    let mut v = Vec::new();
+    let mut throughput = |prefix: &str, kind, transport, sizes: &[usize]| {
+        for &(size, full, quick_n) in thr.iter().filter(|t| sizes.contains(&t.0)) {
+            v.push(Scenario {
+                name: format!("{prefix}/{}", size_label(size)),
+                kind,
+                transport,
+                size,
+                count: q(full, quick_n),
+                warmup: 0,
+            });
+        }
+    };
+    throughput(
+        "push_pull",
+        ScenarioKind::PushPull,
+        Transport::Tcp,
+        &[16, 256, 4 << 10, 64 << 10, 1 << 20],
+    );
+    throughput(
+        "push_pull_ipc",
+        ScenarioKind::PushPull,
+        Transport::Ipc,
+        &[256, 4 << 10],
+    );
+    throughput(
+        "push_pull_inproc",
+        ScenarioKind::PushPull,
+        Transport::Inproc,
+        &[16, 256, 4 << 10],
+    );
+    throughput(
+        "dealer_router",
+        ScenarioKind::DealerRouter,
+        Transport::Tcp,
+        &[256],
+    );
     for size in [16, 4 << 10] {
         v.push(Scenario {
             name: format!("req_rep/{}", size_label(size)),
             kind: ScenarioKind::ReqRep,
+            transport: Transport::Tcp,
             size,
             count: q(20_000, 4_000),
             warmup: q(1_000, 300),
@@ -125,6 +186,7 @@ pub(crate) fn scenarios(quick: bool) -> Vec<Scenario> {
     v.push(Scenario {
         name: "pub_sub4/256B".into(),
         kind: ScenarioKind::PubSub { subs: 4 },
+        transport: Transport::Tcp,
         size: 256,
         count: q(1_000_000, 150_000),
         warmup: 0,
@@ -135,7 +197,7 @@ pub(crate) fn scenarios(quick: bool) -> Vec<Scenario> {
 /// Resource use of one process of a run.
 #[derive(Debug, Clone)]
 pub(crate) struct ProcStat {
-    /// `send`, `recv`, `req`, `rep`, `pub`, `sub1` …
+    /// `send`, `recv`, `req`, `rep`, `pub`, `sub1` …, or `proc` (inproc: the only one)
     pub(crate) role: String,
     pub(crate) maxrss_kib: u64,
     pub(crate) cpu_s: f64,
@@ -190,10 +252,11 @@ pub(crate) fn build_libzmq_peer(bench_dir: &Path) -> Result<PathBuf, String> {
     }
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     let status = std::process::Command::new("gcc")
-        .args(["-O2", "-Wall", "-o"])
+        .args(["-O2", "-Wall", "-pthread", "-o"])
         .arg(&out)
         .arg(&src)
         .arg("-lzmq")
+        .arg("-lpthread")
         .status()
         .map_err(|e| format!("cannot run gcc: {e}"))?;
     if !status.success() {
@@ -246,6 +309,7 @@ fn argv(
                 match kind {
                     Kind::Zocket => "zocket",
                     Kind::Zmqrs => "zmqrs",
+                    Kind::Rzmq => "rzmq",
                     _ => "raw",
                 }
                 .into(),
@@ -259,6 +323,32 @@ fn argv(
 }
 
 const BIND: &str = "tcp://127.0.0.1:*";
+/// The name the single process of an inproc run binds and connects to.
+const INPROC: &str = "inproc://bench";
+
+/// A Unix socket path for one ipc run, removed (if the binder left it) on drop.
+struct IpcPath(PathBuf);
+
+impl IpcPath {
+    /// `/tmp/zocket-bench-<runner pid>-<n>.ipc`, unique within this runner.
+    fn new() -> IpcPath {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let p = PathBuf::from(format!("/tmp/zocket-bench-{}-{n}.ipc", std::process::id()));
+        let _ = std::fs::remove_file(&p);
+        IpcPath(p)
+    }
+
+    fn endpoint(&self) -> String {
+        format!("ipc://{}", self.0.display())
+    }
+}
+
+impl Drop for IpcPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
 /// Time a binder gets to say READY, and subscribers to join.
 const START: Duration = Duration::from_secs(15);
 /// Time the other side gets to end once the measuring side is done.
@@ -297,7 +387,11 @@ fn run_pair(
     String,
 > {
     let deadline = Instant::now() + env.timeout;
-    let mut server = spawn(env, im, server_role, BIND, sc)?;
+    let ipc = (sc.transport == Transport::Ipc).then(IpcPath::new);
+    let bind = ipc
+        .as_ref()
+        .map_or_else(|| BIND.to_string(), IpcPath::endpoint);
+    let mut server = spawn(env, im, server_role, &bind, sc)?;
     let ep = server.expect("READY", Instant::now() + START)?;
     let mut client = spawn(env, im, client_role, &ep, sc)?;
     let (first, second) = if measure_server {
@@ -369,23 +463,48 @@ fn run_pubsub(env: &Env, im: &Impl, sc: &Scenario, nsubs: usize) -> Result<Sampl
     })
 }
 
+/// Throughput metrics from a receiver's `RESULT` fields and the CPU time spent.
+fn throughput(
+    sc: &Scenario,
+    fields: &[(String, f64)],
+    cpu_s: f64,
+) -> Result<Vec<(String, f64)>, String> {
+    let n = field(fields, "count")?;
+    let secs = field(fields, "secs")?;
+    if secs <= 0.0 {
+        return Err("receiver measured no time".into());
+    }
+    let rate = (n - 1.0) / secs;
+    Ok(vec![
+        ("msgs_per_s".into(), rate),
+        ("mb_per_s".into(), rate * sc.size as f64 / 1e6),
+        ("cpu_ns_per_msg".into(), cpu_s * 1e9 / n),
+    ])
+}
+
+/// An inproc run: one process holds both sockets and prints the receiver's `RESULT`.
+fn run_single(env: &Env, im: &Impl, sc: &Scenario) -> Result<Sample, String> {
+    let deadline = Instant::now() + env.timeout;
+    let mut p = spawn(env, im, "inproc", INPROC, sc)?;
+    let (f, e) = p.result(deadline)?;
+    Ok(Sample {
+        metrics: throughput(sc, &f, e.cpu_s)?,
+        procs: vec![stat("proc", &e)],
+    })
+}
+
 /// Runs one scenario with one implementation once.
 pub(crate) fn run_once(env: &Env, im: &Impl, sc: &Scenario) -> Result<Sample, String> {
     match sc.kind {
-        ScenarioKind::PushPull => {
-            let ((rf, re), (_sf, se)) = run_pair(env, im, sc, "pull", "push", true)?;
-            let n = field(&rf, "count")?;
-            let secs = field(&rf, "secs")?;
-            if secs <= 0.0 {
-                return Err("receiver measured no time".into());
-            }
-            let rate = (n - 1.0) / secs;
+        ScenarioKind::PushPull if sc.transport == Transport::Inproc => run_single(env, im, sc),
+        ScenarioKind::PushPull | ScenarioKind::DealerRouter => {
+            let (server, client) = match sc.kind {
+                ScenarioKind::PushPull => ("pull", "push"),
+                _ => ("router", "dealer"),
+            };
+            let ((rf, re), (_sf, se)) = run_pair(env, im, sc, server, client, true)?;
             Ok(Sample {
-                metrics: vec![
-                    ("msgs_per_s".into(), rate),
-                    ("mb_per_s".into(), rate * sc.size as f64 / 1e6),
-                    ("cpu_ns_per_msg".into(), (re.cpu_s + se.cpu_s) * 1e9 / n),
-                ],
+                metrics: throughput(sc, &rf, re.cpu_s + se.cpu_s)?,
                 procs: vec![stat("send", &se), stat("recv", &re)],
             })
         }

@@ -2,7 +2,9 @@
 //! `zocket-bench peer IMPL ROLE ENDPOINT SIZE COUNT WARMUP SUBS [--rt RT]`.
 //!
 //! Line protocol on stdout, shared with the C peer (`c/zb_libzmq.c`):
-//! - binding roles (`pull`, `rep`, `pub`) print `READY <endpoint>` once bound;
+//! - binding roles (`pull`, `router`, `rep`, `pub`) print `READY <endpoint>` once bound;
+//! - `inproc` holds a PULL bound to ENDPOINT and a PUSH connected to it in one
+//!   process, and prints only the receiver's `RESULT` (as `pull` would);
 //! - `sub` prints `JOINED` when the publisher's first warm-up message arrives;
 //! - every role ends with `RESULT key=value ...`.
 //!
@@ -17,6 +19,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 mod raw;
+#[cfg(feature = "rzmq")]
+mod rzmq_peer;
 #[cfg(feature = "zmqrs")]
 mod zmqrs;
 mod zocket_peer;
@@ -29,6 +33,12 @@ pub(crate) const EXIT_UNSUPPORTED: i32 = 3;
 pub(crate) enum Role {
     Push,
     Pull,
+    /// DEALER: connects and sends, like `Push`.
+    Dealer,
+    /// ROUTER: binds and receives `[routing id][body]`, like `Pull`.
+    Router,
+    /// PUSH and PULL over `inproc://` in this one process.
+    Inproc,
     Req,
     Rep,
     Pub,
@@ -39,7 +49,7 @@ pub(crate) enum Role {
 #[derive(Debug, Clone)]
 pub(crate) struct Args {
     pub(crate) role: Role,
-    /// Bind (`tcp://127.0.0.1:*`) or connect endpoint.
+    /// Bind (`tcp://127.0.0.1:*`, `ipc:///tmp/…`, `inproc://bench`) or connect endpoint.
     pub(crate) endpoint: String,
     /// Payload bytes per message.
     pub(crate) size: usize,
@@ -102,6 +112,9 @@ fn run(argv: &[String]) -> PeerResult {
     let role = match pos[1].as_str() {
         "push" => Role::Push,
         "pull" => Role::Pull,
+        "dealer" => Role::Dealer,
+        "router" => Role::Router,
+        "inproc" => Role::Inproc,
         "req" => Role::Req,
         "rep" => Role::Rep,
         "pub" => Role::Pub,
@@ -132,6 +145,8 @@ fn run(argv: &[String]) -> PeerResult {
         "raw" => runtime.block_on(raw::run(&args)),
         #[cfg(feature = "zmqrs")]
         "zmqrs" => runtime.block_on(zmqrs::run(&args)),
+        #[cfg(feature = "rzmq")]
+        "rzmq" => runtime.block_on(rzmq_peer::run(&args)),
         other => Err(PeerError::Unsupported(format!(
             "implementation {other} is not built in"
         ))),
@@ -269,6 +284,17 @@ pub(crate) struct ThrCounter {
 }
 
 impl ThrCounter {
+    /// Accounts one ROUTER message: `frames` frames with a last one of `body` bytes;
+    /// errors unless it is `[routing id][body]` of the expected size.
+    pub(crate) fn on_routed(&mut self, frames: usize, body: usize, expected: usize) -> PeerResult {
+        if frames != 2 {
+            return Err(PeerError::Failed(format!(
+                "ROUTER got {frames} frame(s), expected [routing id][body]"
+            )));
+        }
+        self.on_message(body, expected)
+    }
+
     /// Accounts one received message of `len` bytes; errors on a wrong size.
     pub(crate) fn on_message(&mut self, len: usize, expected: usize) -> PeerResult {
         if len != expected {

@@ -2,12 +2,16 @@
 //! payload, writes batched through a 64 KiB `BufWriter`, reads decoded from one
 //! `BytesMut` into zero-copy `Bytes` frames. No protocol, no queues, no HWM: what
 //! a messaging library on tokio could reach at best with the same process split.
+//!
+//! The one-way roles also run over `ipc://` (tokio Unix streams), and `dealer` /
+//! `router` are `push` / `pull` (no routing id: the ceiling of DEALER→ROUTER).
+//! There is no inproc ceiling.
 
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 
 use super::{Args, PeerError, PeerResult, Role, SubCounter, ThrCounter};
 
@@ -88,33 +92,58 @@ async fn write_frame<W: tokio::io::AsyncWrite + Unpin>(
     w.write_all(payload).await
 }
 
+/// Receives `a.count` frames from `rd` and prints the receiver's `RESULT`.
+async fn recv_all<R: tokio::io::AsyncRead + Unpin>(rd: R, a: &Args) -> PeerResult {
+    let mut rd = FrameReader::new(rd);
+    let mut c = ThrCounter::default();
+    for _ in 0..a.count {
+        let f = rd.next().await?;
+        c.on_message(f.len(), a.size)?;
+    }
+    c.finish(a.count);
+    Ok(())
+}
+
+/// Sends `a.count` frames on `wr` and prints the sender's `RESULT`.
+async fn send_all<W: tokio::io::AsyncWrite + Unpin>(wr: W, a: &Args) -> PeerResult {
+    let mut w = BufWriter::with_capacity(WRITE_BUF, wr);
+    let payload = vec![0u8; a.size];
+    let t0 = Instant::now();
+    for _ in 0..a.count {
+        write_frame(&mut w, &payload).await?;
+    }
+    w.flush().await?;
+    let secs = t0.elapsed().as_secs_f64();
+    w.shutdown().await?;
+    super::result(&[
+        ("count", a.count.to_string()),
+        ("secs", format!("{secs:.9}")),
+    ]);
+    Ok(())
+}
+
 /// Runs one role.
 pub(crate) async fn run(a: &Args) -> PeerResult {
     match a.role {
-        Role::Pull => {
-            let l = listen(&a.endpoint).await?;
-            let mut rd = FrameReader::new(accept(&l).await?);
-            let mut c = ThrCounter::default();
-            for _ in 0..a.count {
-                let f = rd.next().await?;
-                c.on_message(f.len(), a.size)?;
+        Role::Pull | Role::Router => match a.endpoint.strip_prefix("ipc://") {
+            Some(path) => {
+                let l = UnixListener::bind(path)?;
+                super::ready(&a.endpoint);
+                recv_all(l.accept().await?.0, a).await?;
             }
-            c.finish(a.count);
-        }
-        Role::Push => {
-            let mut w = BufWriter::with_capacity(WRITE_BUF, dial(&a.endpoint).await?);
-            let payload = vec![0u8; a.size];
-            let t0 = Instant::now();
-            for _ in 0..a.count {
-                write_frame(&mut w, &payload).await?;
+            None => {
+                let l = listen(&a.endpoint).await?;
+                recv_all(accept(&l).await?, a).await?;
             }
-            w.flush().await?;
-            let secs = t0.elapsed().as_secs_f64();
-            w.shutdown().await?;
-            super::result(&[
-                ("count", a.count.to_string()),
-                ("secs", format!("{secs:.9}")),
-            ]);
+        },
+        Role::Push | Role::Dealer => match a.endpoint.strip_prefix("ipc://") {
+            Some(path) => send_all(UnixStream::connect(path).await?, a).await?,
+            None => send_all(dial(&a.endpoint).await?, a).await?,
+        },
+        Role::Inproc => {
+            return Err(PeerError::Unsupported(
+                "the raw ceiling has no inproc transport".into(),
+            ));
         }
         Role::Rep => {
             let l = listen(&a.endpoint).await?;

@@ -23,6 +23,23 @@ async fn wait_for_runner() {
     }
 }
 
+/// Sends `a.count` messages of `a.size` bytes as fast as `s` takes them, prints the
+/// sender's `RESULT`, then waits for the runner (no linger).
+async fn send_all<S: SocketSend>(s: &mut S, a: &Args) -> PeerResult {
+    let payload = Bytes::from(vec![0u8; a.size]);
+    let t0 = Instant::now();
+    for _ in 0..a.count {
+        s.send(ZmqMessage::from(payload.clone())).await?;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    super::result(&[
+        ("count", a.count.to_string()),
+        ("secs", format!("{secs:.9}")),
+    ]);
+    wait_for_runner().await;
+    Ok(())
+}
+
 /// Runs one role.
 pub(crate) async fn run(a: &Args) -> PeerResult {
     // zmq.rs does not parse `:*`; port 0 asks the OS for one the same way.
@@ -43,18 +60,32 @@ pub(crate) async fn run(a: &Args) -> PeerResult {
         Role::Push => {
             let mut s = zeromq::PushSocket::new();
             s.connect(&a.endpoint).await?;
-            let payload = Bytes::from(vec![0u8; a.size]);
-            let t0 = Instant::now();
-            for _ in 0..a.count {
-                s.send(ZmqMessage::from(payload.clone())).await?;
-            }
-            let secs = t0.elapsed().as_secs_f64();
-            super::result(&[
-                ("count", a.count.to_string()),
-                ("secs", format!("{secs:.9}")),
-            ]);
-            wait_for_runner().await;
+            send_all(&mut s, a).await?;
             let _ = s.close().await;
+        }
+        Role::Router => {
+            let mut s = zeromq::RouterSocket::new();
+            let ep = s.bind(&bind).await?;
+            super::ready(&ep.to_string());
+            let mut c = ThrCounter::default();
+            for _ in 0..a.count {
+                let m = s.recv().await?;
+                let body = m.iter().last().map_or(0, Bytes::len);
+                c.on_routed(m.len(), body, a.size)?;
+            }
+            c.finish(a.count);
+            let _ = s.close().await;
+        }
+        Role::Dealer => {
+            let mut s = zeromq::DealerSocket::new();
+            s.connect(&a.endpoint).await?;
+            send_all(&mut s, a).await?;
+            let _ = s.close().await;
+        }
+        Role::Inproc => {
+            return Err(PeerError::Unsupported(
+                "zmq.rs 0.4 has no inproc transport".into(),
+            ));
         }
         Role::Rep => {
             let mut s = zeromq::RepSocket::new();

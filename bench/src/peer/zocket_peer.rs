@@ -21,20 +21,33 @@ fn first_byte(m: &zocket::Message) -> Option<u8> {
 /// Runs one role.
 pub(crate) async fn run(a: &Args) -> PeerResult {
     match a.role {
-        Role::Pull => {
-            let s = socket(SocketType::Pull)?;
+        Role::Pull | Role::Router => {
+            let routed = a.role == Role::Router;
+            let s = socket(if routed {
+                SocketType::Router
+            } else {
+                SocketType::Pull
+            })?;
             let ep = s.bind(&a.endpoint).await?;
             super::ready(&ep);
             let mut c = ThrCounter::default();
             for _ in 0..a.count {
                 let m = s.recv().await?;
-                c.on_message(m.byte_len(), a.size)?;
+                if routed {
+                    c.on_routed(m.len(), m.last().map_or(0, |f| f.len()), a.size)?;
+                } else {
+                    c.on_message(m.byte_len(), a.size)?;
+                }
             }
             c.finish(a.count);
             s.close().await?;
         }
-        Role::Push => {
-            let s = socket(SocketType::Push)?;
+        Role::Push | Role::Dealer => {
+            let s = socket(if a.role == Role::Dealer {
+                SocketType::Dealer
+            } else {
+                SocketType::Push
+            })?;
             s.connect(&a.endpoint).await?;
             let payload = Bytes::from(vec![0u8; a.size]);
             let t0 = Instant::now();
@@ -48,6 +61,29 @@ pub(crate) async fn run(a: &Args) -> PeerResult {
                 ("count", a.count.to_string()),
                 ("secs", format!("{secs:.9}")),
             ]);
+        }
+        Role::Inproc => {
+            // The receiver runs here (in block_on), the sender in a task of the runtime.
+            let pull = socket(SocketType::Pull)?;
+            let ep = pull.bind(&a.endpoint).await?;
+            let push = socket(SocketType::Push)?;
+            push.connect(&ep).await?;
+            let (size, count) = (a.size, a.count);
+            let sender = tokio::spawn(async move {
+                let payload = Bytes::from(vec![0u8; size]);
+                for _ in 0..count {
+                    push.send(payload.clone()).await?;
+                }
+                push.close().await
+            });
+            let mut c = ThrCounter::default();
+            for _ in 0..a.count {
+                let m = pull.recv().await?;
+                c.on_message(m.byte_len(), a.size)?;
+            }
+            c.finish(a.count);
+            sender.await??;
+            pull.close().await?;
         }
         Role::Rep => {
             let s = socket(SocketType::Rep)?;
