@@ -245,3 +245,52 @@ async fn regression_inproc_refused_pair_spun() {
         assert_eq!(&recv(&b).await[0][..], &[i]);
     }
 }
+
+/// The inproc link read the two sides' fullness in two separate `select!`
+/// conditions; a receiver draining in between disabled both the outbound and the
+/// resume branch, and the link slept for good with messages still to move (seen as
+/// a hang after a multiple of RCVHWM messages).
+#[test]
+fn regression_inproc_link_stalled() {
+    const COUNT: usize = 30_000;
+    for round in 0..10 {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let name = unique("stall");
+            let pull = Socket::new(SocketType::Pull).unwrap();
+            // A small RCVHWM makes the link cross its marks often.
+            let mut o = pull.options();
+            o.rcvhwm = 4;
+            pull.set_options(o).unwrap();
+            let ep = pull.bind(&format!("inproc://{name}")).await.unwrap();
+            let push = Socket::new(SocketType::Push).unwrap();
+            push.connect(&ep).await.unwrap();
+            let sender = tokio::spawn(async move {
+                let body = bytes::Bytes::from_static(b"0123456789abcdef");
+                for _ in 0..COUNT {
+                    push.send(body.clone()).await.unwrap();
+                }
+                push.close().await.unwrap();
+            });
+            let mut received = 0;
+            let all = async {
+                while received < COUNT {
+                    pull.recv().await.unwrap();
+                    received += 1;
+                }
+            };
+            if tokio::time::timeout(Duration::from_secs(20), all)
+                .await
+                .is_err()
+            {
+                panic!("round {round}: the link stalled after {received} of {COUNT} messages");
+            }
+            sender.await.unwrap();
+            pull.close().await.unwrap();
+        });
+    }
+}

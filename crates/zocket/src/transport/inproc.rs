@@ -203,11 +203,15 @@ async fn link(connecter: &Arc<Core>, pipe: &Arc<Pipe>, binder: &Arc<Core>) -> bo
         if moved_ours || moved_theirs {
             continue;
         }
+        // Read each side's fullness once: evaluated separately, a receiver taking
+        // messages in between could disable both the outbound and the resume branch
+        // and leave the link asleep for good (regression_inproc_link_stalled).
+        let (theirs_full, ours_full) = (theirs.inbound_full(), pipe.inbound_full());
         tokio::select! {
-            () = pipe.wait_outbound(), if !theirs.inbound_full() => {}
-            () = theirs.wait_outbound(), if !pipe.inbound_full() => {}
-            () = theirs.wait_read_resume(), if theirs.inbound_full() => {}
-            () = pipe.wait_read_resume(), if pipe.inbound_full() => {}
+            () = pipe.wait_outbound(), if !theirs_full => {}
+            () = theirs.wait_outbound(), if !ours_full => {}
+            () = theirs.wait_read_resume(), if theirs_full => {}
+            () = pipe.wait_read_resume(), if ours_full => {}
             _ = our_closing.changed(), if !*our_closing.borrow() => {}
             _ = their_closing.changed(), if !*their_closing.borrow() => {}
         }
