@@ -19,6 +19,7 @@ use zocket_proto::{Command, Event, Session};
 use crate::core::Core;
 use crate::monitor::MonitorEvent;
 use crate::pipe::{Outbound, Pipe};
+use crate::transport::shared_write::DirectWrite;
 
 /// Stop taking messages from the pipe once this many bytes wait to be written.
 const OUT_BATCH: usize = 256 * 1024;
@@ -147,11 +148,22 @@ fn advance(out: &mut VecDeque<Bytes>, mut n: usize) {
     }
 }
 
-/// Runs one connection until it ends.
+/// Takes the write half back from the pipe when the engine stops, however it stops.
+struct Reclaim<'a>(&'a Pipe);
+
+impl Drop for Reclaim<'_> {
+    fn drop(&mut self) {
+        self.0.reclaim();
+    }
+}
+
+/// Runs one connection until it ends. `direct` is `wr` shared, lent to the pipe
+/// while the engine is idle (see [`shared_write`](crate::transport::shared_write)).
 pub(crate) async fn run<R, W>(
     core: &Arc<Core>,
     mut rd: R,
     mut wr: W,
+    direct: Option<Arc<dyn DirectWrite>>,
     pipe: &Arc<Pipe>,
     info: &ConnInfo,
 ) -> EngineExit
@@ -159,6 +171,7 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
+    let _reclaim = Reclaim(pipe);
     let options = core.options();
     let linger = options.linger;
     let mut session = match Session::new(
@@ -175,6 +188,11 @@ where
     let mut drained = Vec::with_capacity(DRAIN_BATCH);
     let mut inbound = Vec::new();
     let mut handshake_done = false;
+    // Whether to lend the write half when idle: after delivering messages, whose
+    // answer (a reply, the next request) is best written by its sender, until the
+    // application's messages come through the pipe again. A stream of messages is
+    // best written by the engine, hundreds per system call.
+    let mut lend = false;
     loop {
         if pipe.is_terminated() {
             return EngineExit::Terminated;
@@ -189,6 +207,8 @@ where
                 if drained.is_empty() {
                     break;
                 }
+                // The application's messages go through the pipe again.
+                lend = false;
                 for o in drained.drain(..) {
                     apply(&mut session, o);
                 }
@@ -222,6 +242,13 @@ where
             // Grow with the data actually received (doubling), never by a declared size.
             buf.reserve(READ_CHUNK.max(buf.len()));
         }
+        let lent = match &direct {
+            Some(d) if lend && want_outbound && out.is_empty() && !is_closing => {
+                pipe.lend(d);
+                true
+            }
+            _ => false,
+        };
         tokio::select! {
             r = rd.read_buf(session.input_buffer()), if can_read => {
                 match r {
@@ -233,7 +260,10 @@ where
                 // Deliver what arrived whole before any error.
                 while let Some(event) = session.poll_event() {
                     match event {
-                        Event::Message(m) => inbound.push(m),
+                        Event::Message(m) => {
+                            lend = true;
+                            inbound.push(m);
+                        }
                         Event::HandshakeSucceeded(peer) => {
                             handshake_done = true;
                             match core.ready(pipe, &peer) {
@@ -286,6 +316,9 @@ where
                     return EngineExit::Closed;
                 }
             }
+        }
+        if lent {
+            pipe.reclaim();
         }
     }
 }

@@ -8,12 +8,14 @@
 //! a queue push instead of a task wake-up.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio::sync::Notify;
 use zocket_proto::{Message, frame};
+
+use crate::transport::shared_write::DirectWrite;
 
 /// Identifies a pipe within its socket.
 pub(crate) type PipeId = u64;
@@ -44,7 +46,7 @@ pub(crate) enum Outbound {
 
 impl Outbound {
     /// How many queue slots this item stands for under the HWM.
-    fn weight(&self) -> usize {
+    pub(crate) fn weight(&self) -> usize {
         match self {
             Outbound::Encoded { messages, .. } => *messages,
             _ => 1,
@@ -60,10 +62,23 @@ const ENCODE_MAX: usize = 512;
 const ENCODED_RUN: usize = 32 * 1024;
 
 /// The outbound queue and its count of messages (an encoded run holds many).
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct OutQueue {
     items: VecDeque<Outbound>,
     messages: usize,
+    /// The connection's write half, lent by its idle engine: the next small message
+    /// is written by the sender directly.
+    direct: Option<Arc<dyn DirectWrite>>,
+}
+
+impl std::fmt::Debug for OutQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutQueue")
+            .field("items", &self.items.len())
+            .field("messages", &self.messages)
+            .field("lent", &self.direct.is_some())
+            .finish()
+    }
 }
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
@@ -168,16 +183,53 @@ impl Pipe {
             } else if self.sndhwm != 0 && q.messages >= self.sndhwm {
                 return Err(msg);
             }
-            q.messages += 1;
             match msg {
                 Outbound::Message(m) if self.encodes && m.byte_len() <= ENCODE_MAX => {
-                    Self::push_encoded(&mut q.items, &m);
+                    if let Some(writer) = q.direct.take() {
+                        // Lent only while the queue is empty and the engine idle.
+                        let mut frames = BytesMut::with_capacity(m.byte_len() + 9 * m.len());
+                        frame::encode_message(&m, &mut frames);
+                        match writer.try_write(&frames) {
+                            Ok(n) if n == frames.len() => return Ok(()),
+                            // What the kernel did not take (or the error, which the
+                            // engine meets on its own write) goes to the engine.
+                            Ok(n) => frames.advance(n),
+                            Err(_) => {}
+                        }
+                        q.items.push_back(Outbound::Encoded {
+                            frames,
+                            messages: 1,
+                        });
+                    } else {
+                        Self::push_encoded(&mut q.items, &m);
+                    }
                 }
-                other => q.items.push_back(other),
+                other => {
+                    // Whatever is queued must leave before any direct write.
+                    q.direct = None;
+                    q.items.push_back(other);
+                }
             }
+            q.messages += 1;
         }
         self.wake_engine();
         Ok(())
+    }
+
+    /// The engine has nothing to write: lends it the write half for the next small
+    /// message, if nothing is queued.
+    pub(crate) fn lend(&self, writer: &Arc<dyn DirectWrite>) {
+        let mut q = self.out_queue();
+        if q.items.is_empty() {
+            q.direct = Some(writer.clone());
+        }
+    }
+
+    /// The engine takes its write half back (before it writes itself, and when it
+    /// stops).
+    pub(crate) fn reclaim(&self) {
+        let lent = self.out_queue().direct.take();
+        drop(lent);
     }
 
     /// Appends `m`, encoded, to the run at the back of the queue (or a new one).
@@ -202,6 +254,7 @@ impl Pipe {
     pub(crate) fn force_push(&self, msg: Outbound) {
         {
             let mut q = self.out_queue();
+            q.direct = None;
             q.messages += msg.weight();
             q.items.push_back(msg);
         }
@@ -319,5 +372,156 @@ impl Pipe {
 
     pub(crate) fn is_terminated(&self) -> bool {
         self.terminated.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{self, IoSlice};
+    use std::task::{Context, Poll};
+
+    use super::*;
+
+    /// A write half that takes at most `room` bytes per write.
+    struct Partial {
+        room: usize,
+        written: Mutex<Vec<u8>>,
+    }
+
+    impl DirectWrite for Partial {
+        fn poll_write_ready(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = buf.len().min(self.room);
+            self.written.lock().unwrap().extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            self.try_write(bufs.first().map_or(&[][..], |b| &b[..]))
+        }
+    }
+
+    fn zmtp_pipe(sndhwm: usize) -> Pipe {
+        let mut o = crate::options::Options::for_type(zocket_proto::SocketType::Dealer);
+        o.sndhwm = sndhwm;
+        Pipe::for_zmtp(&o)
+    }
+
+    /// Encoded bytes of everything the engine would take from the pipe.
+    fn drained_bytes(pipe: &Pipe) -> Vec<u8> {
+        let mut items = Vec::new();
+        pipe.drain(&mut items, usize::MAX);
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                Outbound::Encoded { frames, .. } => out.extend_from_slice(&frames),
+                Outbound::Message(m) => {
+                    let mut b = BytesMut::new();
+                    frame::encode_message(&m, &mut b);
+                    out.extend_from_slice(&b);
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_direct_write_leaves_the_pipe_at_once() {
+        let pipe = zmtp_pipe(1);
+        let w = Arc::new(Partial {
+            room: usize::MAX,
+            written: Mutex::new(Vec::new()),
+        });
+        let lent: Arc<dyn DirectWrite> = w.clone();
+        pipe.lend(&lent);
+        pipe.try_push(Outbound::Message(Message::from("hi")))
+            .unwrap();
+        assert_eq!(&w.written.lock().unwrap()[..], b"\x00\x02hi");
+        assert_eq!(pipe.queued(), 0);
+        // The half is lent for one message: the next one is queued (up to SNDHWM).
+        pipe.try_push(Outbound::Message(Message::from("b")))
+            .unwrap();
+        assert_eq!(pipe.queued(), 1);
+        assert!(
+            pipe.try_push(Outbound::Message(Message::from("c")))
+                .is_err()
+        );
+        assert_eq!(drained_bytes(&pipe), b"\x00\x01b");
+    }
+
+    #[test]
+    fn a_partial_direct_write_queues_the_rest_first() {
+        let pipe = zmtp_pipe(0);
+        let w = Arc::new(Partial {
+            room: 3,
+            written: Mutex::new(Vec::new()),
+        });
+        let lent: Arc<dyn DirectWrite> = w.clone();
+        pipe.lend(&lent);
+        pipe.try_push(Outbound::Message(Message::from("hello")))
+            .unwrap();
+        pipe.try_push(Outbound::Message(Message::from("next")))
+            .unwrap();
+        assert_eq!(pipe.queued(), 2);
+        let mut wire = w.written.lock().unwrap().clone();
+        wire.extend(drained_bytes(&pipe));
+        assert_eq!(wire, b"\x00\x05hello\x00\x04next");
+    }
+
+    #[test]
+    fn a_refused_direct_write_queues_the_whole_message() {
+        let pipe = zmtp_pipe(0);
+        let lent: Arc<dyn DirectWrite> = Arc::new(Partial {
+            room: 0,
+            written: Mutex::new(Vec::new()),
+        });
+        pipe.lend(&lent);
+        pipe.try_push(Outbound::Message(Message::from("x")))
+            .unwrap();
+        assert_eq!(drained_bytes(&pipe), b"\x00\x01x");
+    }
+
+    #[test]
+    fn nothing_overtakes_queued_traffic() {
+        let pipe = zmtp_pipe(0);
+        let w = Arc::new(Partial {
+            room: usize::MAX,
+            written: Mutex::new(Vec::new()),
+        });
+        let lent: Arc<dyn DirectWrite> = w.clone();
+        // A large message is queued while the half is lent: the lend ends.
+        pipe.lend(&lent);
+        let big = Message::from(vec![7u8; ENCODE_MAX + 1]);
+        pipe.try_push(Outbound::Message(big)).unwrap();
+        pipe.try_push(Outbound::Message(Message::from("s")))
+            .unwrap();
+        assert!(w.written.lock().unwrap().is_empty());
+        // Lending with a non-empty queue does nothing.
+        pipe.lend(&lent);
+        pipe.try_push(Outbound::Message(Message::from("t")))
+            .unwrap();
+        assert!(w.written.lock().unwrap().is_empty());
+        assert_eq!(pipe.queued(), 3);
+        // Control traffic also ends a lend.
+        pipe.clear();
+        pipe.lend(&lent);
+        pipe.force_push(Outbound::Subscribe(Bytes::from_static(b"a")));
+        pipe.try_push(Outbound::Message(Message::from("u")))
+            .unwrap();
+        assert!(w.written.lock().unwrap().is_empty());
+        // And a reclaimed half is not written.
+        pipe.clear();
+        pipe.lend(&lent);
+        pipe.reclaim();
+        pipe.try_push(Outbound::Message(Message::from("v")))
+            .unwrap();
+        assert!(w.written.lock().unwrap().is_empty());
     }
 }

@@ -40,11 +40,7 @@ impl IpcListener {
 
 fn conn(stream: UnixStream) -> Conn {
     let (rd, wr) = stream.into_split();
-    Conn {
-        rd: Box::new(rd),
-        wr: Box::new(wr),
-        peer: None,
-    }
+    Conn::shared(rd, wr, None)
 }
 
 #[cfg(target_os = "linux")]

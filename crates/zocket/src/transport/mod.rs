@@ -6,6 +6,7 @@
 
 pub(crate) mod inproc;
 pub(crate) mod ipc;
+pub(crate) mod shared_write;
 pub(crate) mod tcp;
 pub(crate) mod udp;
 
@@ -31,8 +32,29 @@ pub(crate) type BoxWrite = Box<dyn AsyncWrite + Send + Unpin>;
 pub(crate) struct Conn {
     pub(crate) rd: BoxRead,
     pub(crate) wr: BoxWrite,
+    /// The same write half as `wr`, for senders to write to an idle connection
+    /// directly (see [`shared_write`]).
+    pub(crate) direct: Arc<dyn shared_write::DirectWrite>,
     /// The peer's address, where the transport has one.
     pub(crate) peer: Option<SocketAddr>,
+}
+
+impl Conn {
+    /// A connection over split halves whose write half is shared (see
+    /// [`shared_write`]).
+    fn shared<W: shared_write::DirectWrite + 'static>(
+        rd: impl AsyncRead + Send + Unpin + 'static,
+        wr: W,
+        peer: Option<SocketAddr>,
+    ) -> Conn {
+        let direct: Arc<dyn shared_write::DirectWrite> = Arc::new(wr);
+        Conn {
+            rd: Box::new(rd),
+            wr: Box::new(shared_write::SharedWrite(direct.clone())),
+            direct,
+            peer,
+        }
+    }
 }
 
 /// A bound listener of any stream transport.
@@ -71,7 +93,7 @@ async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnI
     if core.socket_type == zocket_proto::SocketType::Stream {
         crate::raw_engine::run(core, conn.rd, conn.wr, pipe, info).await
     } else {
-        engine::run(core, conn.rd, conn.wr, pipe, info).await
+        engine::run(core, conn.rd, conn.wr, Some(conn.direct), pipe, info).await
     }
 }
 
