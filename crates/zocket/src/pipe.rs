@@ -58,6 +58,10 @@ impl Outbound {
 /// ZMTP pipes: the copy it makes replaces a queue slot, a reference count and the
 /// engine's own copy, and many such messages reach the engine as one buffer.
 const ENCODE_MAX: usize = 512;
+/// Messages of at most this many bytes may be written by their sender when the
+/// engine lent it the write half (copied once into one buffer, written in one
+/// system call).
+const DIRECT_MAX: usize = 16 * 1024;
 /// An encoded run stops growing at this size; the next message starts a new one.
 const ENCODED_RUN: usize = 32 * 1024;
 
@@ -184,25 +188,25 @@ impl Pipe {
                 return Err(msg);
             }
             match msg {
-                Outbound::Message(m) if self.encodes && m.byte_len() <= ENCODE_MAX => {
-                    if let Some(writer) = q.direct.take() {
-                        // Lent only while the queue is empty and the engine idle.
-                        let mut frames = BytesMut::with_capacity(m.byte_len() + 9 * m.len());
-                        frame::encode_message(&m, &mut frames);
-                        match writer.try_write(&frames) {
-                            Ok(n) if n == frames.len() => return Ok(()),
-                            // What the kernel did not take (or the error, which the
-                            // engine meets on its own write) goes to the engine.
-                            Ok(n) => frames.advance(n),
-                            Err(_) => {}
-                        }
-                        q.items.push_back(Outbound::Encoded {
-                            frames,
-                            messages: 1,
-                        });
-                    } else {
-                        Self::push_encoded(&mut q.items, &m);
+                Outbound::Message(m) if q.direct.is_some() && m.byte_len() <= DIRECT_MAX => {
+                    // Lent only while the queue is empty and the engine idle.
+                    let writer = q.direct.take().expect("checked by the guard");
+                    let mut frames = BytesMut::with_capacity(m.byte_len() + 9 * m.len());
+                    frame::encode_message(&m, &mut frames);
+                    match writer.try_write(&frames) {
+                        Ok(n) if n == frames.len() => return Ok(()),
+                        // What the kernel did not take (or the error, which the
+                        // engine meets on its own write) goes to the engine.
+                        Ok(n) => frames.advance(n),
+                        Err(_) => {}
                     }
+                    q.items.push_back(Outbound::Encoded {
+                        frames,
+                        messages: 1,
+                    });
+                }
+                Outbound::Message(m) if self.encodes && m.byte_len() <= ENCODE_MAX => {
+                    Self::push_encoded(&mut q.items, &m);
                 }
                 other => {
                     // Whatever is queued must leave before any direct write.
@@ -498,7 +502,7 @@ mod tests {
         let lent: Arc<dyn DirectWrite> = w.clone();
         // A large message is queued while the half is lent: the lend ends.
         pipe.lend(&lent);
-        let big = Message::from(vec![7u8; ENCODE_MAX + 1]);
+        let big = Message::from(vec![7u8; DIRECT_MAX + 1]);
         pipe.try_push(Outbound::Message(big)).unwrap();
         pipe.try_push(Outbound::Message(Message::from("s")))
             .unwrap();
