@@ -84,6 +84,11 @@ pub(crate) struct Core {
     sndtimeo: AtomicU64,
     rcvtimeo: AtomicU64,
     state: Mutex<State>,
+    /// Messages the receiving side already took from the shared queue in one go
+    /// (patterns whose receive is a plain hand-over, see
+    /// [`Pattern::plain_recv`]): receiving them takes this lock, which engines
+    /// never touch, instead of the socket's.
+    taken: Mutex<VecDeque<Message>>,
     recv_ready: Notify,
     send_ready: Notify,
     pub(crate) monitor: MonitorHub,
@@ -95,6 +100,9 @@ pub(crate) struct Core {
 }
 
 const NO_TIMEOUT: u64 = u64::MAX;
+
+/// Messages a plain receive takes from the shared queue under one lock.
+const TAKE_BATCH: usize = 64;
 
 fn encode_timeout(t: Option<Duration>) -> u64 {
     t.map_or(NO_TIMEOUT, |d| {
@@ -126,6 +134,7 @@ impl Core {
                 inbound: VecDeque::new(),
                 attached: Vec::new(),
             }),
+            taken: Mutex::new(VecDeque::new()),
             recv_ready: Notify::new(),
             send_ready: Notify::new(),
             monitor: MonitorHub::default(),
@@ -403,9 +412,30 @@ impl Core {
 
     /// One attempt at receiving.
     fn try_recv_once(&self) -> Result<Option<Message>, Error> {
+        if let Some(msg) = lock(&self.taken).pop_front() {
+            return Ok(Some(msg));
+        }
         let mut guard = self.state();
         let st = &mut *guard;
         st.pattern.check_recv()?;
+        if st.pattern.plain_recv() && !st.options.conflate {
+            // Take up to a batch of the oldest run at once; the rest of the batch is
+            // received from `taken`. (Never under CONFLATE, which must be able to
+            // drop any waiting message of a pipe.)
+            if let Some(run) = st.inbound.front_mut().filter(|run| !run.own) {
+                let k = run.msgs.len().min(TAKE_BATCH);
+                run.pipe.take_inbound(k);
+                let mut batch = run.msgs.drain(..k);
+                let first = batch.next();
+                lock(&self.taken).extend(batch);
+                if run.msgs.is_empty() {
+                    st.inbound.pop_front();
+                }
+                if first.is_some() {
+                    return Ok(first);
+                }
+            }
+        }
         while let Some(run) = st.inbound.front_mut() {
             let Some(msg) = run.msgs.pop_front() else {
                 st.inbound.pop_front();

@@ -18,6 +18,10 @@ pub(crate) struct Dealer {
 }
 
 impl Pattern for Dealer {
+    fn plain_recv(&self) -> bool {
+        true
+    }
+
     fn attach(&mut self, pipe: &Arc<Pipe>) {
         self.lb.add(pipe);
     }

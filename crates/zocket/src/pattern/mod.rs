@@ -80,6 +80,13 @@ pub(crate) trait Pattern: Send + 'static {
         self.recv(pipe, msg)
     }
 
+    /// Whether a receive is a plain hand-over: `check_recv` always passes, `recv`
+    /// returns every message as it is and the pattern makes no messages of its own.
+    /// The socket may then hand messages over in batches.
+    fn plain_recv(&self) -> bool {
+        false
+    }
+
     /// Whether messages from peers are discarded on arrival (PUB: subscribers send
     /// nothing but subscriptions, which arrive as events). Discarded messages never
     /// count against RCVHWM, so they cannot stall a connection's subscriptions.

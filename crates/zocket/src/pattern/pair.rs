@@ -15,6 +15,10 @@ pub(crate) struct Pair {
 }
 
 impl Pattern for Pair {
+    fn plain_recv(&self) -> bool {
+        true
+    }
+
     fn attach(&mut self, pipe: &Arc<Pipe>) {
         if self.peer.is_none() {
             self.peer = Some(pipe.clone());

@@ -41,6 +41,10 @@ impl Pattern for Push {
 pub(crate) struct Pull;
 
 impl Pattern for Pull {
+    fn plain_recv(&self) -> bool {
+        true
+    }
+
     fn attach(&mut self, _pipe: &Arc<Pipe>) {}
 
     fn detach(&mut self, _id: PipeId) {}
