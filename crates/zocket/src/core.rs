@@ -381,24 +381,61 @@ impl Core {
     /// zero = not at all). The first poll tries at once, under one lock, and
     /// registers no waiter; only a send that must wait builds (and boxes) the
     /// waiting future.
-    pub(crate) fn send(&self, msg: Message, timeout: Option<Duration>) -> SendFuture<'_> {
-        SendFuture {
-            core: self,
-            state: SendState::First(Some(msg), timeout),
-        }
+    pub(crate) fn send(
+        &self,
+        msg: Message,
+        timeout: Option<Duration>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+        FirstTry::new(move || {
+            if msg.is_empty() {
+                return Attempt::Done(Err(Error::InvalidOption {
+                    option: "message",
+                    reason: "a message needs at least one frame".into(),
+                }));
+            }
+            match self.try_send_once(msg) {
+                Err(e) => Attempt::Done(Err(e)),
+                Ok(None) => Attempt::Done(Ok(())),
+                Ok(Some(_)) if timeout == Some(Duration::ZERO) => {
+                    Attempt::Done(Err(Error::WouldBlock))
+                }
+                Ok(Some(back)) => {
+                    let mut msg = Some(back);
+                    Attempt::Wait(Box::pin(self.wait_for(
+                        &self.send_ready,
+                        timeout,
+                        move || {
+                            let m = msg.take().expect("kept between attempts");
+                            match self.try_send_once(m)? {
+                                None => Ok(Some(())),
+                                Some(back) => {
+                                    msg = Some(back);
+                                    Ok(None)
+                                }
+                            }
+                        },
+                    )))
+                }
+            }
+        })
     }
 
-    /// The waiting part of [`send`](Self::send), after a first attempt found no room.
-    async fn send_waiting(&self, mut msg: Message, timeout: Option<Duration>) -> Result<(), Error> {
+    /// Retries `attempt` each time `ready` is notified until it gives a value, for
+    /// up to `timeout` (`None` = forever). Each retry follows the registration, so a
+    /// notification in between is not missed.
+    async fn wait_for<T>(
+        &self,
+        ready: &Notify,
+        timeout: Option<Duration>,
+        mut attempt: impl FnMut() -> Result<Option<T>, Error>,
+    ) -> Result<T, Error> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            let notified = self.send_ready.notified();
+            let notified = ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            // Retry after registering, so a wake-up in between is not missed.
-            match self.try_send_once(msg)? {
-                None => return Ok(()),
-                Some(back) => msg = back,
+            if let Some(value) = attempt()? {
+                return Ok(value);
             }
             match deadline {
                 Some(d) if d <= Instant::now() => return Err(Error::Timeout),
@@ -465,31 +502,18 @@ impl Core {
     /// Receives one message, waiting up to `timeout` (`None` = forever, zero = not at
     /// all). Like [`send`](Self::send), the first poll takes one lock and registers
     /// no waiter.
-    pub(crate) fn recv(&self, timeout: Option<Duration>) -> RecvFuture<'_> {
-        RecvFuture {
-            core: self,
-            state: RecvState::First(timeout),
-        }
-    }
-
-    /// The waiting part of [`recv`](Self::recv), after a first attempt found nothing.
-    async fn recv_waiting(&self, timeout: Option<Duration>) -> Result<Message, Error> {
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            let notified = self.recv_ready.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if let Some(msg) = self.try_recv_once()? {
-                return Ok(msg);
-            }
-            match deadline {
-                Some(d) if d <= Instant::now() => return Err(Error::Timeout),
-                Some(d) => {
-                    let _ = tokio::time::timeout_at(d, notified).await;
-                }
-                None => notified.await,
-            }
-        }
+    pub(crate) fn recv(
+        &self,
+        timeout: Option<Duration>,
+    ) -> impl Future<Output = Result<Message, Error>> + Send + '_ {
+        FirstTry::new(move || match self.try_recv_once() {
+            Err(e) => Attempt::Done(Err(e)),
+            Ok(Some(msg)) => Attempt::Done(Ok(msg)),
+            Ok(None) if timeout == Some(Duration::ZERO) => Attempt::Done(Err(Error::WouldBlock)),
+            Ok(None) => Attempt::Wait(Box::pin(
+                self.wait_for(&self.recv_ready, timeout, || self.try_recv_once()),
+            )),
+        })
     }
 
     /// SNDTIMEO, read without cloning the options.
@@ -519,89 +543,44 @@ impl Core {
 /// A boxed waiting future, built only when a first attempt could not complete.
 type Waiting<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
-/// The future returned by [`Core::send`]: small, and allocation-free when the
-/// message finds room at once.
-pub(crate) struct SendFuture<'a> {
-    core: &'a Core,
-    state: SendState<'a>,
+/// What the first attempt of a [`FirstTry`] gives: the result, or the future to
+/// wait with.
+enum Attempt<'a, T> {
+    Done(Result<T, Error>),
+    Wait(Waiting<'a, T>),
 }
 
-enum SendState<'a> {
-    First(Option<Message>, Option<Duration>),
-    Waiting(Waiting<'a, ()>),
+/// The future of [`Core::send`] and [`Core::recv`]: its first poll runs one
+/// attempt, and only an attempt that cannot complete builds (and boxes) a waiting
+/// future. Small, and allocation-free in the common case.
+struct FirstTry<'a, T, F> {
+    first: Option<F>,
+    waiting: Option<Waiting<'a, T>>,
 }
 
-impl Future for SendFuture<'_> {
-    type Output = Result<(), Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if let SendState::First(msg, timeout) = &mut this.state {
-            let Some(msg) = msg.take() else {
-                panic!("send future polled after completion");
-            };
-            if msg.is_empty() {
-                return Poll::Ready(Err(Error::InvalidOption {
-                    option: "message",
-                    reason: "a message needs at least one frame".into(),
-                }));
-            }
-            let timeout = *timeout;
-            match this.core.try_send_once(msg) {
-                Err(e) => return Poll::Ready(Err(e)),
-                Ok(None) => return Poll::Ready(Ok(())),
-                Ok(Some(_)) if timeout == Some(Duration::ZERO) => {
-                    return Poll::Ready(Err(Error::WouldBlock));
-                }
-                Ok(Some(back)) => {
-                    this.state =
-                        SendState::Waiting(Box::pin(this.core.send_waiting(back, timeout)));
-                }
-            }
-        }
-        match &mut this.state {
-            SendState::Waiting(waiting) => waiting.as_mut().poll(cx),
-            SendState::First(..) => {
-                unreachable!("the first attempt either completed or started waiting")
-            }
+impl<'a, T, F: FnOnce() -> Attempt<'a, T>> FirstTry<'a, T, F> {
+    fn new(first: F) -> Self {
+        FirstTry {
+            first: Some(first),
+            waiting: None,
         }
     }
 }
 
-/// The future returned by [`Core::recv`]: small, and allocation-free when a
-/// message is already queued.
-pub(crate) struct RecvFuture<'a> {
-    core: &'a Core,
-    state: RecvState<'a>,
-}
-
-enum RecvState<'a> {
-    First(Option<Duration>),
-    Waiting(Waiting<'a, Message>),
-}
-
-impl Future for RecvFuture<'_> {
-    type Output = Result<Message, Error>;
+impl<'a, T, F: FnOnce() -> Attempt<'a, T> + Unpin> Future for FirstTry<'a, T, F> {
+    type Output = Result<T, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if let RecvState::First(timeout) = this.state {
-            match this.core.try_recv_once() {
-                Err(e) => return Poll::Ready(Err(e)),
-                Ok(Some(msg)) => return Poll::Ready(Ok(msg)),
-                Ok(None) if timeout == Some(Duration::ZERO) => {
-                    return Poll::Ready(Err(Error::WouldBlock));
-                }
-                Ok(None) => {
-                    this.state = RecvState::Waiting(Box::pin(this.core.recv_waiting(timeout)));
-                }
+        if let Some(first) = this.first.take() {
+            match first() {
+                Attempt::Done(result) => return Poll::Ready(result),
+                Attempt::Wait(waiting) => this.waiting = Some(waiting),
             }
         }
-        match &mut this.state {
-            RecvState::Waiting(waiting) => waiting.as_mut().poll(cx),
-            RecvState::First(_) => {
-                unreachable!("the first attempt either completed or started waiting")
-            }
+        match &mut this.waiting {
+            Some(waiting) => waiting.as_mut().poll(cx),
+            None => panic!("polled after completion"),
         }
     }
 }

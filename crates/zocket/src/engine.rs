@@ -19,7 +19,7 @@ use zocket_proto::{Command, Event, Session};
 use crate::core::Core;
 use crate::monitor::MonitorEvent;
 use crate::pipe::{Outbound, Pipe};
-use crate::transport::shared_write::DirectWrite;
+use crate::transport::shared_write::{DirectWrite, SharedWrite};
 
 /// Stop taking messages from the pipe once this many bytes wait to be written.
 const OUT_BATCH: usize = 256 * 1024;
@@ -157,20 +157,19 @@ impl Drop for Reclaim<'_> {
     }
 }
 
-/// Runs one connection until it ends. `direct` is `wr` shared, lent to the pipe
-/// while the engine is idle (see [`shared_write`](crate::transport::shared_write)).
-pub(crate) async fn run<R, W>(
+/// Runs one connection until it ends. The write half is lent to the pipe while
+/// the engine is idle (see [`shared_write`](crate::transport::shared_write)).
+pub(crate) async fn run<R>(
     core: &Arc<Core>,
     mut rd: R,
-    mut wr: W,
-    direct: Option<Arc<dyn DirectWrite>>,
+    shared: Arc<dyn DirectWrite>,
     pipe: &Arc<Pipe>,
     info: &ConnInfo,
 ) -> EngineExit
 where
     R: AsyncRead + Unpin,
-    W: AsyncWrite + Unpin,
 {
+    let mut wr = SharedWrite(shared.clone());
     let _reclaim = Reclaim(pipe);
     let options = core.options();
     let linger = options.linger;
@@ -242,13 +241,10 @@ where
             // Grow with the data actually received (doubling), never by a declared size.
             buf.reserve(READ_CHUNK.max(buf.len()));
         }
-        let lent = match &direct {
-            Some(d) if lend && want_outbound && out.is_empty() && !is_closing => {
-                pipe.lend(d);
-                true
-            }
-            _ => false,
-        };
+        let lent = lend && want_outbound && out.is_empty() && !is_closing;
+        if lent {
+            pipe.lend(&shared);
+        }
         tokio::select! {
             r = rd.read_buf(session.input_buffer()), if can_read => {
                 match r {

@@ -232,6 +232,7 @@ impl Pipe {
     /// The engine takes its write half back (before it writes itself, and when it
     /// stops).
     pub(crate) fn reclaim(&self) {
+        // Dropped after the lock: the last reference closes the write side.
         let lent = self.out_queue().direct.take();
         drop(lent);
     }

@@ -40,7 +40,7 @@ impl IpcListener {
 
 fn conn(stream: UnixStream) -> Conn {
     let (rd, wr) = stream.into_split();
-    Conn::shared(rd, wr, None)
+    Conn::new(rd, wr, None)
 }
 
 #[cfg(target_os = "linux")]

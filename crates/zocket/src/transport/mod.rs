@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::AsyncRead;
 
 use crate::core::Core;
 use crate::engine::{self, ConnInfo, EngineExit};
@@ -22,36 +22,31 @@ use crate::error::Error;
 use crate::monitor::MonitorEvent;
 use crate::options::Options;
 use crate::pipe::Pipe;
+use shared_write::{DirectWrite, SharedWrite};
 
 /// The read half of a connection.
 pub(crate) type BoxRead = Box<dyn AsyncRead + Send + Unpin>;
-/// The write half of a connection (vectored writes are forwarded).
-pub(crate) type BoxWrite = Box<dyn AsyncWrite + Send + Unpin>;
 
 /// One established connection.
 pub(crate) struct Conn {
     pub(crate) rd: BoxRead,
-    pub(crate) wr: BoxWrite,
-    /// The same write half as `wr`, for senders to write to an idle connection
+    /// The write half, shared so that senders can write to an idle connection
     /// directly (see [`shared_write`]).
-    pub(crate) direct: Arc<dyn shared_write::DirectWrite>,
+    pub(crate) wr: Arc<dyn DirectWrite>,
     /// The peer's address, where the transport has one.
     pub(crate) peer: Option<SocketAddr>,
 }
 
 impl Conn {
-    /// A connection over split halves whose write half is shared (see
-    /// [`shared_write`]).
-    fn shared<W: shared_write::DirectWrite + 'static>(
+    /// A connection over split halves.
+    fn new(
         rd: impl AsyncRead + Send + Unpin + 'static,
-        wr: W,
+        wr: impl DirectWrite + 'static,
         peer: Option<SocketAddr>,
     ) -> Conn {
-        let direct: Arc<dyn shared_write::DirectWrite> = Arc::new(wr);
         Conn {
             rd: Box::new(rd),
-            wr: Box::new(shared_write::SharedWrite(direct.clone())),
-            direct,
+            wr: Arc::new(wr),
             peer,
         }
     }
@@ -91,9 +86,9 @@ impl Target {
 /// Runs the engine the socket type speaks: raw bytes for STREAM, ZMTP otherwise.
 async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnInfo) -> EngineExit {
     if core.socket_type == zocket_proto::SocketType::Stream {
-        crate::raw_engine::run(core, conn.rd, conn.wr, pipe, info).await
+        crate::raw_engine::run(core, conn.rd, SharedWrite(conn.wr), pipe, info).await
     } else {
-        engine::run(core, conn.rd, conn.wr, Some(conn.direct), pipe, info).await
+        engine::run(core, conn.rd, conn.wr, pipe, info).await
     }
 }
 

@@ -48,7 +48,7 @@ fn conn(stream: TcpStream, options: &Options) -> Conn {
     tune(&stream, options);
     let peer = stream.peer_addr().ok();
     let (rd, wr) = stream.into_split();
-    Conn::shared(rd, wr, peer)
+    Conn::new(rd, wr, peer)
 }
 
 /// Binds; returns the listener and the resolved endpoint (ephemeral port filled in).
