@@ -220,6 +220,39 @@ pub(crate) fn tagged(size: usize, tag: u8) -> bytes::Bytes {
     bytes::Bytes::from(v)
 }
 
+/// The publisher's side of PUB→SUB for a library that sends one payload at a
+/// time: warm-up messages until every subscriber has joined (`GO`), the data as
+/// fast as `send` takes it, then end markers until `STOP`; prints `RESULT`.
+pub(crate) async fn publish(
+    a: &Args,
+    mut send: impl AsyncFnMut(bytes::Bytes) -> PeerResult,
+) -> PeerResult {
+    let warm = tagged(a.size, TAG_WARM);
+    let data = tagged(a.size, TAG_DATA);
+    let end = tagged(a.size, TAG_END);
+    while stage() < 1 {
+        send(warm.clone()).await?;
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let t0 = Instant::now();
+    for _ in 0..a.count {
+        send(data.clone()).await?;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    for _ in 0..20_000 {
+        if stage() >= 2 {
+            break;
+        }
+        send(end.clone()).await?;
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    result(&[
+        ("count", a.count.to_string()),
+        ("secs", format!("{secs:.9}")),
+    ]);
+    Ok(())
+}
+
 /// Counts what a subscriber receives and prints `JOINED` / `RESULT`.
 #[derive(Debug, Default)]
 pub(crate) struct SubCounter {

@@ -2,7 +2,7 @@
 //! API: one `Context` per process, terminated at the end (LINGER -1 by default, so
 //! `term` waits until queued messages are written).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use rzmq::socket::options::{LAST_ENDPOINT, LINGER, SUBSCRIBE};
@@ -130,29 +130,11 @@ async fn run_in(ctx: &Context, a: &Args) -> PeerResult {
         Role::Pub => {
             let s = ctx.socket(SocketType::Pub)?;
             super::ready(&bind(&s, &a.endpoint).await?);
-            let warm = super::tagged(a.size, super::TAG_WARM);
-            let data = super::tagged(a.size, super::TAG_DATA);
-            let end = super::tagged(a.size, super::TAG_END);
-            while super::stage() < 1 {
-                s.send(Msg::from_bytes(warm.clone())).await?;
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            let t0 = Instant::now();
-            for _ in 0..a.count {
-                s.send(Msg::from_bytes(data.clone())).await?;
-            }
-            let secs = t0.elapsed().as_secs_f64();
-            for _ in 0..20_000 {
-                if super::stage() >= 2 {
-                    break;
-                }
-                s.send(Msg::from_bytes(end.clone())).await?;
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            super::result(&[
-                ("count", a.count.to_string()),
-                ("secs", format!("{secs:.9}")),
-            ]);
+            super::publish(a, async |payload: Bytes| {
+                s.send(Msg::from_bytes(payload)).await?;
+                Ok(())
+            })
+            .await?;
             s.set_option(LINGER, 0i32).await?;
         }
         Role::Sub => {

@@ -127,29 +127,11 @@ pub(crate) async fn run(a: &Args) -> PeerResult {
             let mut s = zeromq::PubSocket::new();
             let ep = s.bind(&bind).await?;
             super::ready(&ep.to_string());
-            let warm = super::tagged(a.size, super::TAG_WARM);
-            let data = super::tagged(a.size, super::TAG_DATA);
-            let end = super::tagged(a.size, super::TAG_END);
-            while super::stage() < 1 {
-                s.send(ZmqMessage::from(warm.clone())).await?;
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            let t0 = Instant::now();
-            for _ in 0..a.count {
-                s.send(ZmqMessage::from(data.clone())).await?;
-            }
-            let secs = t0.elapsed().as_secs_f64();
-            for _ in 0..20_000 {
-                if super::stage() >= 2 {
-                    break;
-                }
-                s.send(ZmqMessage::from(end.clone())).await?;
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            super::result(&[
-                ("count", a.count.to_string()),
-                ("secs", format!("{secs:.9}")),
-            ]);
+            super::publish(a, async |payload: Bytes| {
+                s.send(ZmqMessage::from(payload)).await?;
+                Ok(())
+            })
+            .await?;
             let _ = s.close().await;
         }
         Role::Sub => {

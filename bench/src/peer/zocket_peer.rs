@@ -124,29 +124,11 @@ pub(crate) async fn run(a: &Args) -> PeerResult {
             let s = socket(SocketType::Pub)?;
             let ep = s.bind(&a.endpoint).await?;
             super::ready(&ep);
-            let warm = super::tagged(a.size, super::TAG_WARM);
-            let data = super::tagged(a.size, super::TAG_DATA);
-            let end = super::tagged(a.size, super::TAG_END);
-            while super::stage() < 1 {
-                s.send(warm.clone()).await?;
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            let t0 = Instant::now();
-            for _ in 0..a.count {
-                s.send(data.clone()).await?;
-            }
-            let secs = t0.elapsed().as_secs_f64();
-            for _ in 0..20_000 {
-                if super::stage() >= 2 {
-                    break;
-                }
-                s.send(end.clone()).await?;
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            super::result(&[
-                ("count", a.count.to_string()),
-                ("secs", format!("{secs:.9}")),
-            ]);
+            super::publish(a, async |payload: Bytes| {
+                s.send(payload).await?;
+                Ok(())
+            })
+            .await?;
             let mut o = s.options();
             o.linger = Some(Duration::ZERO);
             s.set_options(o)?;
