@@ -205,17 +205,26 @@ async fn req_correlate_sends_an_id_and_checks_it() {
     assert_eq!(ids[1], ids[0].wrapping_add(1));
 }
 
-#[tokio::test]
-async fn req_takes_replies_only_from_the_peer_it_asked() {
+/// A REQ (routing id "req") connected to two ROUTERs, both handshakes done.
+async fn req_with_two_routers() -> (Socket, [(Socket, String); 2]) {
     let req = socket(SocketType::Req, |o| {
         o.routing_id = Bytes::from_static(b"req")
     });
     let mut mon = req.monitor();
-    let (r1, ep1) = bound(SocketType::Router).await;
-    let (r2, ep2) = bound(SocketType::Router).await;
-    req.connect(&ep1).await.unwrap();
-    req.connect(&ep2).await.unwrap();
+    let routers = [
+        bound(SocketType::Router).await,
+        bound(SocketType::Router).await,
+    ];
+    for (_, ep) in &routers {
+        req.connect(ep).await.unwrap();
+    }
     handshakes(&mut mon, 2).await;
+    (req, routers)
+}
+
+#[tokio::test]
+async fn req_takes_replies_only_from_the_peer_it_asked() {
+    let (req, [(r1, _), (r2, _)]) = req_with_two_routers().await;
     send(&req, msg(&[b"q"])).await;
     // Round-robin starts with the first pipe.
     assert_eq!(recv(&r1).await, msg(&[b"req", b"", b"q"]));
@@ -228,15 +237,7 @@ async fn req_takes_replies_only_from_the_peer_it_asked() {
 
 #[tokio::test]
 async fn req_takes_any_reply_once_the_asked_peer_is_gone() {
-    let req = socket(SocketType::Req, |o| {
-        o.routing_id = Bytes::from_static(b"req")
-    });
-    let mut mon = req.monitor();
-    let (r1, ep1) = bound(SocketType::Router).await;
-    let (r2, ep2) = bound(SocketType::Router).await;
-    req.connect(&ep1).await.unwrap();
-    req.connect(&ep2).await.unwrap();
-    handshakes(&mut mon, 2).await;
+    let (req, [(r1, ep1), (r2, _)]) = req_with_two_routers().await;
     send(&req, msg(&[b"q"])).await;
     assert_eq!(recv(&r1).await, msg(&[b"req", b"", b"q"]));
     req.disconnect(&ep1).await.unwrap();
