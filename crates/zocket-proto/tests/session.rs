@@ -606,3 +606,81 @@ fn two_sessions_talk_to_each_other() {
     let ev = events(&mut b);
     assert_eq!(ev.last(), Some(&Event::Message(request)));
 }
+
+#[test]
+fn short_frame_over_max_frame_size_is_refused_like_a_long_one() {
+    // Short data frames take a fast path; its limits must be the decoder's.
+    let now = Instant::now();
+    let config = SessionConfig::new(SocketType::Pull)
+        .with_limits(Limits::default().with_max_frame_size(Some(10)));
+    let mut s = Session::new(config, now).unwrap();
+    s.handle_input(&libzmq_greeting(1), now).unwrap();
+    s.handle_input(&ready_of("PUSH"), now).unwrap();
+    events(&mut s);
+    let mut wire = b"\x00\x0a0123456789".to_vec();
+    wire.extend_from_slice(b"\x00\x0b0123456789A");
+    let err = s.handle_input(&wire, now).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Protocol(ProtocolError::FrameTooLarge {
+            size: 11,
+            limit: 10
+        })
+    );
+    assert_eq!(
+        events(&mut s),
+        [Event::Message(Message::from("0123456789"))],
+        "the frame within the limit is delivered"
+    );
+}
+
+#[test]
+fn messages_around_a_ping_arrive_in_order_and_in_one_batch() {
+    let now = Instant::now();
+    let mut s = router_ready(now);
+    let mut wire = Vec::new();
+    wire.extend_from_slice(b"\x01\x01a\x00\x01b"); // [a][b]
+    wire.extend_from_slice(b"\x04\x07\x04PING\x00\x00");
+    wire.extend_from_slice(b"\x00\x01c"); // [c]
+    wire.extend_from_slice(b"\x01\x00\x02\x00\x00\x00\x00\x00\x00\x01\x2c");
+    wire.extend_from_slice(&[b'z'; 300]); // [][z × 300], a long frame
+    s.handle_input(&wire, now).unwrap();
+    assert_eq!(drain(&mut s), b"\x04\x05\x04PONG");
+    let mut batch = std::collections::VecDeque::new();
+    s.take_messages(&mut batch);
+    let big = Message::from_frames(vec![Bytes::new(), Bytes::from(vec![b'z'; 300])]);
+    assert_eq!(
+        batch,
+        [
+            Message::from_frames(vec![Bytes::from("a"), Bytes::from("b")]),
+            Message::from("c"),
+            big
+        ]
+    );
+    assert!(events(&mut s).is_empty());
+}
+
+#[test]
+fn messages_and_subscriptions_keep_their_order() {
+    // An XPUB (3.1 peer) gets SUBSCRIBE commands between messages: a batch taken
+    // with take_messages stops at the first subscription.
+    let now = Instant::now();
+    let mut s = Session::new(SessionConfig::new(SocketType::XPub), now).unwrap();
+    s.handle_input(&libzmq_greeting(1), now).unwrap();
+    s.handle_input(&ready_of("XSUB"), now).unwrap();
+    events(&mut s);
+    let mut wire = b"\x00\x02m1".to_vec();
+    wire.extend_from_slice(b"\x04\x0b\x09SUBSCRIBEA");
+    wire.extend_from_slice(b"\x00\x02m2");
+    s.handle_input(&wire, now).unwrap();
+    let mut batch = std::collections::VecDeque::new();
+    s.take_messages(&mut batch);
+    assert_eq!(batch, [Message::from("m1")]);
+    assert_eq!(
+        events(&mut s),
+        [
+            Event::Subscribe(Bytes::from("A")),
+            Event::Message(Message::from("m2"))
+        ]
+    );
+}

@@ -312,8 +312,8 @@ impl Core {
     }
 
     /// Hands a batch of messages from one pipe to the application; `batch` is left
-    /// empty, with its capacity.
-    pub(crate) fn push_inbound(&self, pipe: &Arc<Pipe>, batch: &mut Vec<Message>) {
+    /// empty (the batch itself moves into the socket's queue).
+    pub(crate) fn push_inbound(&self, pipe: &Arc<Pipe>, batch: &mut VecDeque<Message>) {
         if batch.is_empty() {
             return;
         }
@@ -325,7 +325,7 @@ impl Core {
             }
             if st.options.conflate {
                 // Keep only the newest message from this pipe.
-                let newest = batch.pop();
+                let newest = batch.pop_back();
                 batch.clear();
                 batch.extend(newest);
                 let mut dropped = 0;
@@ -339,9 +339,7 @@ impl Core {
                 pipe.take_inbound(dropped);
             }
             pipe.add_inbound(batch.len());
-            let capacity = batch.capacity();
-            let msgs = std::mem::replace(batch, Vec::with_capacity(capacity));
-            st.push_inbound(pipe, msgs.into(), false);
+            st.push_inbound(pipe, std::mem::take(batch), false);
         }
         self.recv_ready.notify_waiters();
     }

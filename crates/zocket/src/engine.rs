@@ -11,7 +11,7 @@ use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 use zocket_proto::{Command, Event, Session};
@@ -109,7 +109,7 @@ impl EngineExit {
     }
 }
 
-fn apply(session: &mut Session, out: Outbound) {
+fn apply(session: &mut Session, out: Outbound, spent: &mut Vec<BytesMut>) {
     // The session is ready whenever this is called, messages from the socket are
     // never empty and groups are at most 255 bytes (DISH checks on join), so these
     // cannot fail.
@@ -119,7 +119,10 @@ fn apply(session: &mut Session, out: Outbound) {
         Outbound::Cancel(t) => session.send_cancel(&t),
         Outbound::Join(group) => session.send_command(&Command::Join { group }),
         Outbound::Leave(group) => session.send_command(&Command::Leave { group }),
-        Outbound::Encoded { frames, .. } => session.send_encoded(frames.freeze()),
+        Outbound::Encoded { frames, .. } => session.send_encoded_reusing(frames).map(|back| {
+            // A small run was copied: its buffer goes back to the pipe for reuse.
+            spent.extend(back);
+        }),
     };
 }
 
@@ -135,12 +138,23 @@ async fn write_some<W: AsyncWrite + Unpin>(
     }
 }
 
-fn advance(out: &mut VecDeque<Bytes>, mut n: usize) {
+/// Largest written buffer given back to the pipe for reuse as a run.
+const REUSE_MAX: usize = 64 * 1024;
+
+/// Drops the `n` bytes written from the front of `out`; buffers written whole
+/// that nothing else holds (large runs queued by reference) go to `spent` for reuse.
+fn advance(out: &mut VecDeque<Bytes>, mut n: usize, spent: &mut Vec<BytesMut>) {
     while n > 0 {
         let Some(front) = out.front_mut() else { return };
         if front.len() <= n {
             n -= front.len();
-            out.pop_front();
+            if let Some(done) = out.pop_front() {
+                if let Ok(buf) = done.try_into_mut() {
+                    if buf.capacity() <= REUSE_MAX {
+                        spent.push(buf);
+                    }
+                }
+            }
         } else {
             front.advance(n);
             n = 0;
@@ -185,7 +199,9 @@ where
     let mut out: VecDeque<Bytes> = VecDeque::new();
     let mut out_len = 0usize;
     let mut drained = Vec::with_capacity(DRAIN_BATCH);
-    let mut inbound = Vec::new();
+    // Run buffers written out, to give back to the pipe at the next drain.
+    let mut spent = Vec::new();
+    let mut inbound = VecDeque::new();
     let mut handshake_done = false;
     // Whether to lend the write half when idle: after delivering messages, whose
     // answer (a reply, the next request) is best written by its sender, until the
@@ -200,7 +216,7 @@ where
         if session.is_ready() {
             while out_len + session.pending_transmit() < OUT_BATCH {
                 drained.clear();
-                if pipe.drain(&mut drained, DRAIN_BATCH) {
+                if pipe.drain_and_recycle(&mut drained, DRAIN_BATCH, &mut spent) {
                     core.notify_send_ready();
                 }
                 if drained.is_empty() {
@@ -209,7 +225,7 @@ where
                 // The application's messages go through the pipe again.
                 lend = false;
                 for o in drained.drain(..) {
-                    apply(&mut session, o);
+                    apply(&mut session, o, &mut spent);
                 }
             }
         }
@@ -254,16 +270,18 @@ where
                 }
                 let result = session.handle_buffered_input(Instant::now().into_std());
                 // Deliver what arrived whole before any error.
+                session.take_messages(&mut inbound);
+                lend |= !inbound.is_empty();
                 while let Some(event) = session.poll_event() {
                     match event {
                         Event::Message(m) => {
                             lend = true;
-                            inbound.push(m);
+                            inbound.push_back(m);
                         }
                         Event::HandshakeSucceeded(peer) => {
                             handshake_done = true;
                             match core.ready(pipe, &peer) {
-                                Ok(first) => first.into_iter().for_each(|o| apply(&mut session, o)),
+                                Ok(first) => first.into_iter().for_each(|o| apply(&mut session, o, &mut spent)),
                                 Err(why) => return EngineExit::Refused(why),
                             }
                             // Reported once the pipe is attached, so a program that waits
@@ -292,7 +310,7 @@ where
             r = write_some(&mut wr, &out), if !out.is_empty() => {
                 match r {
                     Ok(0) => return EngineExit::PeerClosed,
-                    Ok(n) => { advance(&mut out, n); out_len -= n; }
+                    Ok(n) => { advance(&mut out, n, &mut spent); out_len -= n; }
                     Err(e) => return EngineExit::Io(e),
                 }
             }

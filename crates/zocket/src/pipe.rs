@@ -64,6 +64,10 @@ const ENCODE_MAX: usize = 512;
 const DIRECT_MAX: usize = 16 * 1024;
 /// An encoded run stops growing at this size; the next message starts a new one.
 const ENCODED_RUN: usize = 32 * 1024;
+/// Emptied run buffers kept for reuse. A run is allocated by the sending thread
+/// and released by the engine's: without reuse, a fast engine that takes runs of a
+/// few messages makes both threads contend for the allocator's lock.
+const SPARE_RUNS: usize = 2;
 
 /// The outbound queue and its count of messages (an encoded run holds many).
 #[derive(Default)]
@@ -73,6 +77,8 @@ struct OutQueue {
     /// The connection's write half, lent by its idle engine: the next small message
     /// is written by the sender directly.
     direct: Option<Arc<dyn DirectWrite>>,
+    /// Emptied run buffers, given back by the engine (see [`SPARE_RUNS`]).
+    spare: Vec<BytesMut>,
 }
 
 impl std::fmt::Debug for OutQueue {
@@ -82,6 +88,29 @@ impl std::fmt::Debug for OutQueue {
             .field("messages", &self.messages)
             .field("lent", &self.direct.is_some())
             .finish()
+    }
+}
+
+impl OutQueue {
+    /// Appends `m`, encoded, to the run at the back of the queue (or a new one, in
+    /// a spare buffer if there is one).
+    fn push_encoded(&mut self, m: &Message) {
+        if let Some(Outbound::Encoded { frames, messages }) = self.items.back_mut() {
+            if frames.len() < ENCODED_RUN {
+                frame::encode_message(m, frames);
+                *messages += 1;
+                return;
+            }
+        }
+        let mut frames = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| BytesMut::with_capacity(ENCODED_RUN / 4));
+        frame::encode_message(m, &mut frames);
+        self.items.push_back(Outbound::Encoded {
+            frames,
+            messages: 1,
+        });
     }
 }
 
@@ -206,7 +235,7 @@ impl Pipe {
                     });
                 }
                 Outbound::Message(m) if self.encodes && m.byte_len() <= ENCODE_MAX => {
-                    Self::push_encoded(&mut q.items, &m);
+                    q.push_encoded(&m);
                 }
                 other => {
                     // Whatever is queued must leave before any direct write.
@@ -237,23 +266,6 @@ impl Pipe {
         drop(lent);
     }
 
-    /// Appends `m`, encoded, to the run at the back of the queue (or a new one).
-    fn push_encoded(items: &mut VecDeque<Outbound>, m: &Message) {
-        if let Some(Outbound::Encoded { frames, messages }) = items.back_mut() {
-            if frames.len() < ENCODED_RUN {
-                frame::encode_message(m, frames);
-                *messages += 1;
-                return;
-            }
-        }
-        let mut frames = BytesMut::with_capacity(ENCODED_RUN / 4);
-        frame::encode_message(m, &mut frames);
-        items.push_back(Outbound::Encoded {
-            frames,
-            messages: 1,
-        });
-    }
-
     /// Queues `msg` whatever the HWM (used for subscriptions and other control
     /// traffic that libzmq never drops at the mark).
     pub(crate) fn force_push(&self, msg: Outbound) {
@@ -282,7 +294,24 @@ impl Pipe {
     /// returns whether the queue was at its HWM before (so blocked senders should be
     /// told there is room now).
     pub(crate) fn drain(&self, into: &mut Vec<Outbound>, max: usize) -> bool {
+        self.drain_and_recycle(into, max, &mut Vec::new())
+    }
+
+    /// [`drain`](Self::drain), giving back emptied run buffers for reuse under the
+    /// same lock (at most [`SPARE_RUNS`] are kept; `spent` is left empty).
+    pub(crate) fn drain_and_recycle(
+        &self,
+        into: &mut Vec<Outbound>,
+        max: usize,
+        spent: &mut Vec<BytesMut>,
+    ) -> bool {
         let mut q = self.out_queue();
+        for mut buf in spent.drain(..) {
+            if q.spare.len() < SPARE_RUNS {
+                buf.clear();
+                q.spare.push(buf);
+            }
+        }
         let was_full = self.sndhwm != 0 && q.messages >= self.sndhwm;
         let n = q.items.len().min(max);
         let before = into.len();
@@ -435,6 +464,35 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn emptied_run_buffers_are_reused_and_bounded() {
+        let pipe = zmtp_pipe(0);
+        let mut spent: Vec<BytesMut> = (0..SPARE_RUNS + 1)
+            .map(|_| BytesMut::with_capacity(100_000))
+            .collect();
+        let mut items = Vec::new();
+        pipe.drain_and_recycle(&mut items, usize::MAX, &mut spent);
+        assert!(spent.is_empty());
+        assert_eq!(pipe.out_queue().spare.len(), SPARE_RUNS);
+        pipe.try_push(Outbound::Message(Message::from("x")))
+            .unwrap();
+        pipe.drain(&mut items, usize::MAX);
+        let [
+            Outbound::Encoded {
+                frames,
+                messages: 1,
+            },
+        ] = &items[..]
+        else {
+            panic!("{items:?}")
+        };
+        assert_eq!(&frames[..], b"\x00\x01x");
+        assert!(
+            frames.capacity() >= 100_000,
+            "the run was encoded into a spare buffer"
+        );
     }
 
     #[test]

@@ -80,7 +80,10 @@ where
         tokio::select! {
             r = rd.read_buf(&mut buf), if can_read => match r {
                 Ok(0) => return EngineExit::PeerClosed,
-                Ok(_) => core.push_inbound(pipe, &mut vec![Message::single(buf.split().freeze())]),
+                Ok(_) => core.push_inbound(
+                    pipe,
+                    &mut VecDeque::from([Message::single(buf.split().freeze())]),
+                ),
                 Err(e) => return EngineExit::Io(e),
             },
             r = wr.write(out.front().map_or(&[][..], |b| &b[..])), if !out.is_empty() => match r {

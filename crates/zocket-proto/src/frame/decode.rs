@@ -167,6 +167,30 @@ impl FrameDecoder {
         }))
     }
 
+    /// Takes one whole short data frame (flags 0 or MORE, body at most 255 bytes
+    /// and within the limits) off the front of `buf`, if the decoder is between
+    /// frames and `buf` starts with one; returns its MORE flag and body. Anything
+    /// else — a command, a long or reserved-flag header, a frame not all there, an
+    /// error — is left for [`decode`](Self::decode), which reports it. This is the
+    /// common case of a stream of small messages, without the general bookkeeping.
+    #[inline]
+    pub(crate) fn take_short_data(&mut self, buf: &mut BytesMut) -> Option<(bool, Bytes)> {
+        if self.in_body || self.error.is_some() {
+            return None;
+        }
+        let (&flags, rest) = buf.split_first()?;
+        if flags & !FLAG_MORE != 0 {
+            return None;
+        }
+        let size = usize::from(*rest.first()?);
+        if rest.len() <= size || size as u64 > self.frame_limit {
+            return None;
+        }
+        let mut body = buf.split_to(SHORT_HEADER + size).freeze();
+        body.advance(SHORT_HEADER);
+        Some((flags & FLAG_MORE != 0, body))
+    }
+
     /// How many more bytes the decoder needs, at least 1: a hint for sizing reads.
     ///
     /// After [`decode`](Self::decode) returned `Ok(None)`, this is how many bytes must

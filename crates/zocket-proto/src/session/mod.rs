@@ -117,6 +117,10 @@ pub struct Session {
     input: BytesMut,
     partial: Vec<Bytes>,
     outbox: Outbox,
+    /// Whole messages that arrived before every event in `events` (the common case:
+    /// a run of messages with no command among them), kept apart so that they can
+    /// be taken as one batch.
+    messages: VecDeque<Message>,
     events: VecDeque<Event>,
     timers: Timers,
 }
@@ -152,6 +156,7 @@ impl Session {
             input: BytesMut::new(),
             partial: Vec::new(),
             outbox,
+            messages: VecDeque::new(),
             events: VecDeque::new(),
             timers,
         })
@@ -231,11 +236,52 @@ impl Session {
             let Some(peer) = done else { return Ok(()) };
             self.on_greeting(peer)?;
         }
-        while let Some(frame) = self.decoder.decode(&mut self.input)? {
+        loop {
+            if self.plain_data() && self.take_short_data() {
+                self.timers.on_traffic();
+            }
+            let Some(frame) = self.decoder.decode(&mut self.input)? else {
+                return Ok(());
+            };
             self.timers.on_traffic();
             self.on_frame(frame, now)?;
         }
-        Ok(())
+    }
+
+    /// Whether data frames may take the fast path of
+    /// [`take_short_data`](Self::take_short_data): messages flow, no other event is
+    /// queued before them, and this socket type gives no message a special meaning.
+    fn plain_data(&self) -> bool {
+        let ours = self.config.socket_type();
+        matches!(self.state, State::Ready)
+            && self.events.is_empty()
+            && !ours.receives_subscriptions()
+            && !ours.is_single_frame()
+    }
+
+    /// Takes the short data frames at the front of the input, assembling messages
+    /// as [`on_frame`](Self::on_frame) would; stops at anything else (left for the
+    /// general decoder) and before a frame that would break the frame-count limit
+    /// (which the general path then reports). Returns whether it took any.
+    fn take_short_data(&mut self) -> bool {
+        let max_frames = self.config.limits().max_frames_per_message();
+        let mut took = false;
+        while self.partial.len() < max_frames {
+            let Some((more, body)) = self.decoder.take_short_data(&mut self.input) else {
+                break;
+            };
+            took = true;
+            if more {
+                self.partial.push(body);
+            } else if self.partial.is_empty() {
+                self.messages.push_back(Message::single(body));
+            } else {
+                let mut frames = std::mem::take(&mut self.partial);
+                frames.push(body);
+                self.messages.push_back(Message::from_frames(frames));
+            }
+        }
+        took
     }
 
     fn on_greeting(&mut self, peer: Greeting) -> Result<(), Error> {
@@ -309,7 +355,11 @@ impl Session {
         if message.len() > max_frames && ours.is_single_frame() {
             return;
         }
-        self.events.push_back(Event::Message(message));
+        if self.events.is_empty() {
+            self.messages.push_back(message);
+        } else {
+            self.events.push_back(Event::Message(message));
+        }
     }
 
     fn on_command(&mut self, command: Command, now: Instant) -> Result<(), Error> {
@@ -400,6 +450,42 @@ impl Session {
         Ok(())
     }
 
+    /// Like [`send_encoded`](Self::send_encoded), for a caller that reuses its
+    /// buffers: a small run is copied and its buffer handed back at once (so a
+    /// sender encoding into recycled buffers allocates nothing per run); a large
+    /// one is queued by reference and `None` comes back.
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # use bytes::BytesMut;
+    /// # use zocket_proto::{frame, Message, Session, SessionConfig, SocketType};
+    /// # let now = Instant::now();
+    /// # let mut push = Session::new(SessionConfig::new(SocketType::Push), now)?;
+    /// # let mut pull = Session::new(SessionConfig::new(SocketType::Pull), now)?;
+    /// # while let Some(c) = push.poll_transmit() { pull.handle_input(&c, now)?; }
+    /// # while let Some(c) = pull.poll_transmit() { push.handle_input(&c, now)?; }
+    /// let mut run = BytesMut::new();
+    /// frame::encode_message(&Message::from("hi"), &mut run);
+    /// let back = push.send_encoded_reusing(run)?;
+    /// assert!(back.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_encoded_reusing(
+        &mut self,
+        frames: BytesMut,
+    ) -> Result<Option<BytesMut>, UsageError> {
+        if !self.is_ready() {
+            return Err(UsageError::NotReady);
+        }
+        if frames.len() < ZERO_COPY_THRESHOLD {
+            self.outbox.buf().extend_from_slice(&frames);
+            Ok(Some(frames))
+        } else {
+            self.outbox.push_shared(frames.freeze());
+            Ok(None)
+        }
+    }
+
     /// Queues a command for transmission (after the handshake).
     pub fn send_command(&mut self, command: &Command) -> Result<(), UsageError> {
         if !self.is_ready() {
@@ -449,7 +535,49 @@ impl Session {
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        match self.messages.pop_front() {
+            Some(m) => Some(Event::Message(m)),
+            None => self.events.pop_front(),
+        }
+    }
+
+    /// Appends to `into` the messages that [`poll_event`](Self::poll_event) would
+    /// return next, up to the first event that is not a message; call
+    /// [`poll_event`](Self::poll_event) for the rest. When `into` is empty this
+    /// moves the whole batch at once, with no per-message work.
+    ///
+    /// ```
+    /// # use std::collections::VecDeque;
+    /// # use std::time::Instant;
+    /// # use zocket_proto::{Event, Message, Session, SessionConfig, SocketType};
+    /// # let now = Instant::now();
+    /// # let mut push = Session::new(SessionConfig::new(SocketType::Push), now)?;
+    /// # let mut pull = Session::new(SessionConfig::new(SocketType::Pull), now)?;
+    /// # fn pump(a: &mut Session, b: &mut Session, now: Instant) -> Result<(), zocket_proto::Error> {
+    /// #     loop {
+    /// #         let mut moved = false;
+    /// #         while let Some(c) = a.poll_transmit() { b.handle_input(&c, now)?; moved = true; }
+    /// #         while let Some(c) = b.poll_transmit() { a.handle_input(&c, now)?; moved = true; }
+    /// #         if !moved { return Ok(()); }
+    /// #     }
+    /// # }
+    /// # pump(&mut push, &mut pull, now)?;
+    /// # while pull.poll_event().is_some() {}
+    /// push.send_message(&Message::from("one"))?;
+    /// push.send_message(&Message::from("two"))?;
+    /// pump(&mut push, &mut pull, now)?;
+    /// let mut batch = VecDeque::new();
+    /// pull.take_messages(&mut batch);
+    /// assert_eq!(batch, [Message::from("one"), Message::from("two")]);
+    /// assert_eq!(pull.poll_event(), None);
+    /// # Ok::<(), zocket_proto::Error>(())
+    /// ```
+    pub fn take_messages(&mut self, into: &mut VecDeque<Message>) {
+        if into.is_empty() {
+            std::mem::swap(into, &mut self.messages);
+        } else {
+            into.append(&mut self.messages);
+        }
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must next be called, if ever.

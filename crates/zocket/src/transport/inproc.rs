@@ -8,7 +8,7 @@
 //! queues messages until a socket binds the name, and links again if the binder
 //! goes away and another binds the same name.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use tokio::sync::Notify;
@@ -244,10 +244,10 @@ fn shuttle(
 }
 
 fn deliver(core: &Arc<Core>, pipe: &Arc<Pipe>, traffic: Vec<Outbound>) {
-    let mut messages = Vec::new();
+    let mut messages = VecDeque::new();
     for out in traffic {
         match out {
-            Outbound::Message(m) => messages.push(m),
+            Outbound::Message(m) => messages.push_back(m),
             Outbound::Subscribe(t) | Outbound::Join(t) => {
                 core.push_inbound(pipe, &mut messages);
                 core.subscription(pipe, true, t);

@@ -557,7 +557,7 @@ async fn run(core: Arc<Core>, socket: UdpSocket, pipe: Arc<Pipe>, role: Role) {
     let mut buf = vec![0u8; if receives { MAX_DATAGRAM + 1 } else { 0 }];
     let mut scratch = Vec::with_capacity(MAX_DATAGRAM);
     let mut drained = Vec::new();
-    let mut batch = Vec::new();
+    let mut batch = std::collections::VecDeque::new();
     loop {
         if pipe.is_terminated() {
             return;
