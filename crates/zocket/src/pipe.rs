@@ -306,18 +306,20 @@ impl Pipe {
         spent: &mut Vec<BytesMut>,
     ) -> bool {
         let mut q = self.out_queue();
-        for mut buf in spent.drain(..) {
-            if q.spare.len() < SPARE_RUNS {
-                buf.clear();
-                q.spare.push(buf);
-            }
-        }
+        let keep = spent.len().min(SPARE_RUNS.saturating_sub(q.spare.len()));
+        q.spare.extend(spent.drain(..keep).map(|mut buf| {
+            buf.clear();
+            buf
+        }));
         let was_full = self.sndhwm != 0 && q.messages >= self.sndhwm;
         let n = q.items.len().min(max);
         let before = into.len();
         into.extend(q.items.drain(..n));
         let taken: usize = into[before..].iter().map(Outbound::weight).sum();
         q.messages -= taken;
+        drop(q);
+        // The buffers beyond the spares are freed outside the lock.
+        spent.clear();
         was_full
     }
 
