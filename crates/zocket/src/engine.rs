@@ -216,8 +216,11 @@ where
         if session.is_ready() {
             while out_len + session.pending_transmit() < OUT_BATCH {
                 drained.clear();
-                if pipe.drain_and_recycle(&mut drained, DRAIN_BATCH, &mut spent) {
-                    core.notify_send_ready();
+                match pipe.try_drain_and_recycle(&mut drained, DRAIN_BATCH, &mut spent) {
+                    // The sender is queueing: write what there is and come back.
+                    None => break,
+                    Some(true) => core.notify_send_ready(),
+                    Some(false) => {}
                 }
                 if drained.is_empty() {
                     break;

@@ -45,14 +45,25 @@ pub fn encode_frame(more: bool, command: bool, body: &[u8], out: &mut BytesMut) 
 pub fn encode_message(message: &Message, out: &mut BytesMut) {
     let frames = message.frames();
     let total: usize = frames.iter().map(|f| header_len(f.len()) + f.len()).sum();
-    out.reserve(total);
-    if let Some((last, rest)) = frames.split_last() {
-        for body in rest {
-            encode_header(true, false, body.len(), out);
-            out.extend_from_slice(body);
-        }
-        encode_header(false, false, last.len(), out);
-        out.extend_from_slice(last);
+    // One capacity check for the whole message; headers and bodies are then
+    // written into the slice (a message is encoded per send on small-message paths).
+    let start = out.len();
+    out.resize(start + total, 0);
+    let mut dst = &mut out[start..];
+    let last = frames.len().saturating_sub(1);
+    for (i, body) in frames.iter().enumerate() {
+        let flags = if i < last { FLAG_MORE } else { 0 };
+        let at = if body.len() > MAX_SHORT_BODY {
+            dst[0] = flags | FLAG_LONG;
+            dst[1..9].copy_from_slice(&(body.len() as u64).to_be_bytes());
+            9
+        } else {
+            dst[0] = flags;
+            dst[1] = body.len() as u8;
+            2
+        };
+        dst[at..at + body.len()].copy_from_slice(body);
+        dst = &mut dst[at + body.len()..];
     }
 }
 

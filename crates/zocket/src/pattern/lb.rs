@@ -42,15 +42,18 @@ impl LoadBalancer {
     /// message back when every pipe is full (or there is none).
     pub(crate) fn send(&mut self, mut msg: Outbound) -> Result<PipeId, Outbound> {
         let n = self.pipes.len();
-        for k in 0..n {
-            let i = (self.next + k) % n;
+        // `next < n` whenever there are pipes (kept so by `remove`); the index
+        // wraps by comparison, not division, on this per-message path.
+        let mut i = self.next;
+        for _ in 0..n {
             match self.pipes[i].try_push(msg) {
                 Ok(()) => {
-                    self.next = (i + 1) % n;
+                    self.next = if i + 1 == n { 0 } else { i + 1 };
                     return Ok(self.pipes[i].id());
                 }
                 Err(back) => msg = back,
             }
+            i = if i + 1 == n { 0 } else { i + 1 };
         }
         Err(msg)
     }
