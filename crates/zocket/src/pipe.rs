@@ -45,6 +45,18 @@ pub(crate) enum Outbound {
 }
 
 impl Outbound {
+    /// How many bytes of message data (or encoded frames) this item carries.
+    pub(crate) fn byte_len(&self) -> usize {
+        match self {
+            Outbound::Message(m) => m.byte_len(),
+            Outbound::Encoded { frames, .. } => frames.len(),
+            Outbound::Subscribe(t)
+            | Outbound::Cancel(t)
+            | Outbound::Join(t)
+            | Outbound::Leave(t) => t.len(),
+        }
+    }
+
     /// How many queue slots this item stands for under the HWM.
     pub(crate) fn weight(&self) -> usize {
         match self {
@@ -92,15 +104,26 @@ impl std::fmt::Debug for OutQueue {
 }
 
 impl OutQueue {
-    /// Moves up to `max` items into `into`; returns whether the queue was at
-    /// `sndhwm` before.
-    fn take(&mut self, sndhwm: usize, into: &mut Vec<Outbound>, max: usize) -> bool {
+    /// Moves up to `max` items into `into`, stopping after the item that brings
+    /// their bytes to `max_bytes`; returns whether the queue was at `sndhwm` before.
+    fn take(
+        &mut self,
+        sndhwm: usize,
+        into: &mut Vec<Outbound>,
+        max: usize,
+        max_bytes: usize,
+    ) -> bool {
         let was_full = sndhwm != 0 && self.messages >= sndhwm;
-        let n = self.items.len().min(max);
-        let before = into.len();
-        into.extend(self.items.drain(..n));
-        let taken: usize = into[before..].iter().map(Outbound::weight).sum();
-        self.messages -= taken;
+        let (mut items, mut bytes) = (0, 0);
+        while items < max && bytes < max_bytes {
+            let Some(item) = self.items.pop_front() else {
+                break;
+            };
+            items += 1;
+            bytes += item.byte_len();
+            self.messages -= item.weight();
+            into.push(item);
+        }
         was_full
     }
 
@@ -306,12 +329,15 @@ impl Pipe {
     /// returns whether the queue was at its HWM before (so blocked senders should be
     /// told there is room now).
     pub(crate) fn drain(&self, into: &mut Vec<Outbound>, max: usize) -> bool {
-        self.out_queue().take(self.sndhwm, into, max)
+        self.out_queue().take(self.sndhwm, into, max, usize::MAX)
     }
 
-    /// The engine's [`drain`](Self::drain): gives back emptied run buffers for reuse
-    /// under the same lock (at most [`SPARE_RUNS`] are kept; `spent` is left empty),
-    /// and takes nothing, returning `None`, while the sender holds the lock.
+    /// The engine's [`drain`](Self::drain): stops after the item that brings the
+    /// bytes taken to `max_bytes` (what the engine copies is bounded by its batch,
+    /// not by the queue's length times the message size), gives back emptied run
+    /// buffers for reuse under the same lock (at most [`SPARE_RUNS`] are kept;
+    /// `spent` is left empty), and takes nothing, returning `None`, while the
+    /// sender holds the lock.
     ///
     /// An engine that drains faster than the application sends would otherwise
     /// come back every few messages and wait for the lock each time; on two cores,
@@ -322,6 +348,7 @@ impl Pipe {
         &self,
         into: &mut Vec<Outbound>,
         max: usize,
+        max_bytes: usize,
         spent: &mut Vec<BytesMut>,
     ) -> Option<bool> {
         let mut q = match self.out.try_lock() {
@@ -334,7 +361,7 @@ impl Pipe {
             buf.clear();
             buf
         }));
-        let was_full = q.take(self.sndhwm, into, max);
+        let was_full = q.take(self.sndhwm, into, max, max_bytes);
         drop(q);
         // The buffers beyond the spares are freed outside the lock.
         spent.clear();
@@ -493,7 +520,7 @@ mod tests {
             .map(|_| BytesMut::with_capacity(100_000))
             .collect();
         let mut items = Vec::new();
-        pipe.try_drain_and_recycle(&mut items, usize::MAX, &mut spent)
+        pipe.try_drain_and_recycle(&mut items, usize::MAX, usize::MAX, &mut spent)
             .unwrap();
         assert!(spent.is_empty());
         assert_eq!(pipe.out_queue().spare.len(), SPARE_RUNS);
@@ -526,19 +553,41 @@ mod tests {
         {
             let _sender = pipe.out_queue();
             assert!(
-                pipe.try_drain_and_recycle(&mut items, usize::MAX, &mut spent)
+                pipe.try_drain_and_recycle(&mut items, usize::MAX, usize::MAX, &mut spent)
                     .is_none()
             );
         }
         assert!(items.is_empty());
         assert_eq!(spent.len(), 1, "kept for the next drain");
         assert_eq!(
-            pipe.try_drain_and_recycle(&mut items, usize::MAX, &mut spent),
+            pipe.try_drain_and_recycle(&mut items, usize::MAX, usize::MAX, &mut spent),
             Some(false)
         );
         assert_eq!(items.len(), 1);
         assert!(spent.is_empty());
         assert_eq!(pipe.queued(), 0);
+    }
+
+    #[test]
+    fn the_engine_takes_a_bounded_number_of_bytes() {
+        let pipe = zmtp_pipe(0);
+        for _ in 0..10 {
+            pipe.try_push(Outbound::Message(Message::from(vec![1u8; 4096])))
+                .unwrap();
+        }
+        let mut items = Vec::new();
+        let taken = |items: &Vec<Outbound>| items.iter().map(Outbound::byte_len).sum::<usize>();
+        // Stops after the item that reaches the budget.
+        pipe.try_drain_and_recycle(&mut items, usize::MAX, 3 * 4096 + 1, &mut Vec::new())
+            .unwrap();
+        assert_eq!(taken(&items), 4 * 4096);
+        assert_eq!(pipe.queued(), 6);
+        // At least one item, however small the budget.
+        items.clear();
+        pipe.try_drain_and_recycle(&mut items, usize::MAX, 1, &mut Vec::new())
+            .unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(pipe.queued(), 5);
     }
 
     #[test]

@@ -205,6 +205,24 @@ impl Session {
         &mut self.input
     }
 
+    /// How many more bytes the frame being received needs, at least 1: the
+    /// [`FrameDecoder::needed`] hint of the session's decoder (before the
+    /// handshake, 2). It is whatever the peer declared, within the configured
+    /// limits, which may be none: an I/O layer may size a buffer to it only as far
+    /// as the data already received justifies.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use zocket_proto::{Session, SessionConfig, SocketType};
+    ///
+    /// let session = Session::new(SessionConfig::new(SocketType::Pull), Instant::now())?;
+    /// assert_eq!(session.input_needed(), 2);
+    /// # Ok::<(), zocket_proto::Error>(())
+    /// ```
+    pub fn input_needed(&self) -> usize {
+        self.decoder.needed()
+    }
+
     /// Processes whatever was appended to [`input_buffer`](Self::input_buffer).
     /// Errors are as for [`handle_input`](Self::handle_input).
     pub fn handle_buffered_input(&mut self, now: Instant) -> Result<(), Error> {
