@@ -162,31 +162,6 @@ fn advance(out: &mut VecDeque<Bytes>, mut n: usize, spent: &mut Vec<BytesMut>) {
     }
 }
 
-/// Makes room in the read buffer for the next read, with the data actually
-/// received, never by a declared size alone: doubling what the buffer holds.
-/// While a large frame arrives (`needed` = what it still lacks), the buffer grows
-/// to the frame's end exactly once that end is within the doubling: its body is
-/// handed up in this allocation, so slack beyond it would stay pinned to the
-/// message (a 1 MiB message in a 2 MiB buffer).
-fn grow_input(buf: &mut BytesMut, needed: usize) {
-    let spare = buf.capacity() - buf.len();
-    if needed > READ_CHUNK && spare < needed {
-        let doubling = buf.len().max(READ_CHUNK);
-        let want = if needed <= 2 * doubling {
-            needed
-        } else {
-            doubling
-        };
-        if spare < want {
-            let mut bigger = BytesMut::with_capacity(buf.len() + want);
-            bigger.extend_from_slice(buf);
-            *buf = bigger;
-        }
-    } else if spare < READ_CHUNK / 4 {
-        buf.reserve(READ_CHUNK.max(buf.len()));
-    }
-}
-
 /// Takes the write half back from the pipe when the engine stops, however it stops.
 struct Reclaim<'a>(&'a Pipe);
 
@@ -281,8 +256,11 @@ where
         .min();
         let can_read = !pipe.inbound_full();
         let want_outbound = session.is_ready() && out_len < OUT_BATCH;
-        let needed = session.input_needed();
-        grow_input(session.input_buffer(), needed);
+        let buf = session.input_buffer();
+        if buf.capacity() - buf.len() < READ_CHUNK / 4 {
+            // Grow with the data actually received (doubling), never by a declared size.
+            buf.reserve(READ_CHUNK.max(buf.len()));
+        }
         let lent = lend && want_outbound && out.is_empty() && !is_closing;
         if lent {
             pipe.lend(&shared);
@@ -360,38 +338,5 @@ where
         if lent {
             pipe.reclaim();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_large_frame_gets_a_buffer_of_its_size_not_double() {
-        let mut buf = BytesMut::new();
-        let body = 1 << 20;
-        let mut received = 0;
-        let mut needed = body;
-        while needed > 0 {
-            grow_input(&mut buf, needed);
-            assert!(
-                buf.capacity() <= 2 * received.max(READ_CHUNK),
-                "never more than twice what arrived"
-            );
-            // The peer sends whatever fits.
-            let n = (buf.capacity() - buf.len()).min(needed);
-            buf.extend_from_slice(&vec![0u8; n]);
-            received += n;
-            needed -= n;
-        }
-        assert_eq!(buf.capacity(), body);
-    }
-
-    #[test]
-    fn a_declared_size_alone_allocates_nothing_large() {
-        let mut buf = BytesMut::new();
-        grow_input(&mut buf, usize::MAX / 2);
-        assert!(buf.capacity() <= 2 * READ_CHUNK);
     }
 }

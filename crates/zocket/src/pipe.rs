@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, TryLockError};
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::sync::Notify;
+use zocket_proto::session::ZERO_COPY_THRESHOLD;
 use zocket_proto::{Message, frame};
 
 use crate::transport::shared_write::DirectWrite;
@@ -45,10 +46,17 @@ pub(crate) enum Outbound {
 }
 
 impl Outbound {
-    /// How many bytes of message data (or encoded frames) this item carries.
-    pub(crate) fn byte_len(&self) -> usize {
+    /// How many bytes the engine's session copies to send this item: frames
+    /// below [`ZERO_COPY_THRESHOLD`] (larger ones are written by reference, so
+    /// taking many at once costs no memory).
+    pub(crate) fn copied_len(&self) -> usize {
         match self {
-            Outbound::Message(m) => m.byte_len(),
+            Outbound::Message(m) => m
+                .frames()
+                .iter()
+                .map(Bytes::len)
+                .filter(|&n| n < ZERO_COPY_THRESHOLD)
+                .sum(),
             Outbound::Encoded { frames, .. } => frames.len(),
             Outbound::Subscribe(t)
             | Outbound::Cancel(t)
@@ -105,7 +113,8 @@ impl std::fmt::Debug for OutQueue {
 
 impl OutQueue {
     /// Moves up to `max` items into `into`, stopping after the item that brings
-    /// their bytes to `max_bytes`; returns whether the queue was at `sndhwm` before.
+    /// their copied bytes ([`Outbound::copied_len`]) to `max_bytes`; returns
+    /// whether the queue was at `sndhwm` before.
     fn take(
         &mut self,
         sndhwm: usize,
@@ -120,7 +129,7 @@ impl OutQueue {
                 break;
             };
             items += 1;
-            bytes += item.byte_len();
+            bytes += item.copied_len();
             self.messages -= item.weight();
             into.push(item);
         }
@@ -333,8 +342,9 @@ impl Pipe {
     }
 
     /// The engine's [`drain`](Self::drain): stops after the item that brings the
-    /// bytes taken to `max_bytes` (what the engine copies is bounded by its batch,
-    /// not by the queue's length times the message size), gives back emptied run
+    /// bytes its session will copy to `max_bytes` (what the engine copies is
+    /// bounded by its batch, not by the queue's length times the message size;
+    /// large messages, written by reference, are taken many at a time), gives back emptied run
     /// buffers for reuse under the same lock (at most [`SPARE_RUNS`] are kept;
     /// `spent` is left empty), and takes nothing, returning `None`, while the
     /// sender holds the lock.
@@ -576,7 +586,7 @@ mod tests {
                 .unwrap();
         }
         let mut items = Vec::new();
-        let taken = |items: &Vec<Outbound>| items.iter().map(Outbound::byte_len).sum::<usize>();
+        let taken = |items: &Vec<Outbound>| items.iter().map(Outbound::copied_len).sum::<usize>();
         // Stops after the item that reaches the budget.
         pipe.try_drain_and_recycle(&mut items, usize::MAX, 3 * 4096 + 1, &mut Vec::new())
             .unwrap();
@@ -588,6 +598,19 @@ mod tests {
             .unwrap();
         assert_eq!(items.len(), 1);
         assert_eq!(pipe.queued(), 5);
+        // Messages written by reference cost the batch nothing: all are taken.
+        pipe.clear();
+        for _ in 0..10 {
+            pipe.try_push(Outbound::Message(Message::from(vec![
+                1u8;
+                ZERO_COPY_THRESHOLD
+            ])))
+            .unwrap();
+        }
+        items.clear();
+        pipe.try_drain_and_recycle(&mut items, usize::MAX, 1, &mut Vec::new())
+            .unwrap();
+        assert_eq!(items.len(), 10);
     }
 
     #[test]

@@ -58,7 +58,11 @@ use crate::mechanism::{Mechanism, null};
 use crate::message::Message;
 use crate::metadata::Metadata;
 use crate::socket_type::SocketType;
-use outbox::{Outbox, ZERO_COPY_THRESHOLD};
+use outbox::Outbox;
+/// Frame bodies (and pre-encoded runs) at least this large are written by
+/// reference; smaller ones are copied into the session's write batches. An I/O
+/// layer bounding how much it hands the session at once counts only what is copied.
+pub use outbox::ZERO_COPY_THRESHOLD;
 use timers::Timers;
 
 /// What the handshake told us about the peer.
@@ -203,24 +207,6 @@ impl Session {
     /// [`FrameDecoder::needed`] alone.
     pub fn input_buffer(&mut self) -> &mut BytesMut {
         &mut self.input
-    }
-
-    /// How many more bytes the frame being received needs, at least 1: the
-    /// [`FrameDecoder::needed`] hint of the session's decoder (before the
-    /// handshake, 2). It is whatever the peer declared, within the configured
-    /// limits, which may be none: an I/O layer may size a buffer to it only as far
-    /// as the data already received justifies.
-    ///
-    /// ```
-    /// use std::time::Instant;
-    /// use zocket_proto::{Session, SessionConfig, SocketType};
-    ///
-    /// let session = Session::new(SessionConfig::new(SocketType::Pull), Instant::now())?;
-    /// assert_eq!(session.input_needed(), 2);
-    /// # Ok::<(), zocket_proto::Error>(())
-    /// ```
-    pub fn input_needed(&self) -> usize {
-        self.decoder.needed()
     }
 
     /// Processes whatever was appended to [`input_buffer`](Self::input_buffer).

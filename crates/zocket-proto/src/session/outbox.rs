@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use bytes::{Bytes, BytesMut};
 
 /// Bodies at least this large are queued by reference instead of copied.
-pub(crate) const ZERO_COPY_THRESHOLD: usize = 8192;
+pub const ZERO_COPY_THRESHOLD: usize = 8192;
 
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
