@@ -46,9 +46,10 @@ pub(crate) enum Outbound {
 }
 
 impl Outbound {
-    /// How many bytes the engine's session copies to send this item: frames
-    /// below [`ZERO_COPY_THRESHOLD`] (larger ones are written by reference, so
-    /// taking many at once costs no memory).
+    /// How many bytes the engine's session may copy to send this item: a
+    /// message's frames below [`ZERO_COPY_THRESHOLD`] (larger ones are written by
+    /// reference, so taking many at once costs no memory); an encoded run counts
+    /// whole.
     pub(crate) fn copied_len(&self) -> usize {
         match self {
             Outbound::Message(m) => m
@@ -344,10 +345,10 @@ impl Pipe {
     /// The engine's [`drain`](Self::drain): stops after the item that brings the
     /// bytes its session will copy to `max_bytes` (what the engine copies is
     /// bounded by its batch, not by the queue's length times the message size;
-    /// large messages, written by reference, are taken many at a time), gives back emptied run
-    /// buffers for reuse under the same lock (at most [`SPARE_RUNS`] are kept;
-    /// `spent` is left empty), and takes nothing, returning `None`, while the
-    /// sender holds the lock.
+    /// large messages, written by reference, are taken many at a time), gives
+    /// back emptied run buffers for reuse under the same lock (at most
+    /// [`SPARE_RUNS`] are kept; `spent` is left empty), and takes nothing,
+    /// returning `None`, while the sender holds the lock.
     ///
     /// An engine that drains faster than the application sends would otherwise
     /// come back every few messages and wait for the lock each time; on two cores,

@@ -1,6 +1,6 @@
 //! The frame encoder.
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 
 use crate::message::Message;
 
@@ -9,6 +9,22 @@ use super::{FLAG_COMMAND, FLAG_LONG, FLAG_MORE, MAX_SHORT_BODY};
 /// Number of header octets (flags + size) for a body of `len` bytes: 2 or 9.
 pub const fn header_len(len: usize) -> usize {
     if len > MAX_SHORT_BODY { 9 } else { 2 }
+}
+
+/// Writes the header of a frame with `flags` (MORE, COMMAND) and a body of `len`
+/// bytes at the start of `dst` (which has room for [`header_len`] octets): the
+/// short form when `len <= 255`, the long form otherwise (as libzmq's encoder
+/// does). Returns the header's length.
+fn write_header(flags: u8, len: usize, dst: &mut [u8]) -> usize {
+    if len > MAX_SHORT_BODY {
+        dst[0] = flags | FLAG_LONG;
+        dst[1..9].copy_from_slice(&(len as u64).to_be_bytes());
+        9
+    } else {
+        dst[0] = flags;
+        dst[1] = len as u8;
+        2
+    }
 }
 
 /// Appends a frame header for a body of `len` bytes: the short form when
@@ -21,15 +37,9 @@ pub fn encode_header(more: bool, command: bool, len: usize, out: &mut BytesMut) 
     if command {
         flags |= FLAG_COMMAND;
     }
-    if len > MAX_SHORT_BODY {
-        out.reserve(9);
-        out.put_u8(flags | FLAG_LONG);
-        out.put_u64(len as u64);
-    } else {
-        out.reserve(2);
-        out.put_u8(flags);
-        out.put_u8(len as u8);
-    }
+    let mut header = [0u8; 9];
+    let n = write_header(flags, len, &mut header);
+    out.extend_from_slice(&header[..n]);
 }
 
 /// Appends a whole frame (header and body).
@@ -53,15 +63,7 @@ pub fn encode_message(message: &Message, out: &mut BytesMut) {
     let last = frames.len().saturating_sub(1);
     for (i, body) in frames.iter().enumerate() {
         let flags = if i < last { FLAG_MORE } else { 0 };
-        let at = if body.len() > MAX_SHORT_BODY {
-            dst[0] = flags | FLAG_LONG;
-            dst[1..9].copy_from_slice(&(body.len() as u64).to_be_bytes());
-            9
-        } else {
-            dst[0] = flags;
-            dst[1] = body.len() as u8;
-            2
-        };
+        let at = write_header(flags, body.len(), dst);
         dst[at..at + body.len()].copy_from_slice(body);
         dst = &mut dst[at + body.len()..];
     }
