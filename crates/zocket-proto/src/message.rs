@@ -195,6 +195,59 @@ impl<'a> IntoIterator for &'a Message {
     }
 }
 
+impl IntoIterator for Message {
+    type Item = Bytes;
+    type IntoIter = IntoFrames;
+
+    /// Consumes the message, giving its frames in order (without allocating, unlike
+    /// [`Message::into_frames`] for a single-frame message).
+    fn into_iter(self) -> IntoFrames {
+        IntoFrames(match self.repr {
+            Repr::Single(b) => FramesRepr::Single(Some(b)),
+            Repr::Multi(v) => FramesRepr::Multi(v.into_iter()),
+        })
+    }
+}
+
+/// The frames of a consumed [`Message`], in order.
+///
+/// ```
+/// use zocket_proto::Message;
+/// let mut m = Message::from("a");
+/// m.push_back("b");
+/// let frames: Vec<_> = m.into_iter().collect();
+/// assert_eq!(frames, ["a", "b"]);
+/// ```
+#[derive(Debug)]
+pub struct IntoFrames(FramesRepr);
+
+#[derive(Debug)]
+enum FramesRepr {
+    Single(Option<Bytes>),
+    Multi(std::vec::IntoIter<Bytes>),
+}
+
+impl Iterator for IntoFrames {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Bytes> {
+        match &mut self.0 {
+            FramesRepr::Single(b) => b.take(),
+            FramesRepr::Multi(it) => it.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = match &self.0 {
+            FramesRepr::Single(b) => usize::from(b.is_some()),
+            FramesRepr::Multi(it) => it.len(),
+        };
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for IntoFrames {}
+
 impl From<Bytes> for Message {
     fn from(b: Bytes) -> Self {
         Message::single(b)
@@ -232,8 +285,20 @@ impl From<Vec<Bytes>> for Message {
 }
 
 impl FromIterator<Bytes> for Message {
+    /// Collects frames; one frame makes a single-frame message (no vector).
     fn from_iter<I: IntoIterator<Item = Bytes>>(iter: I) -> Self {
-        Message::from_frames(iter.into_iter().collect())
+        let mut it = iter.into_iter();
+        let Some(first) = it.next() else {
+            return Message::new();
+        };
+        let Some(second) = it.next() else {
+            return Message::single(first);
+        };
+        let mut frames = Vec::with_capacity(it.size_hint().0.saturating_add(2));
+        frames.push(first);
+        frames.push(second);
+        frames.extend(it);
+        Message::from_frames(frames)
     }
 }
 
@@ -264,5 +329,21 @@ mod tests {
         let mut s = single;
         assert_eq!(s.pop_back().as_deref(), Some(&b"x"[..]));
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn collecting_one_frame_makes_a_single_frame_message() {
+        let one: Message = std::iter::once(Bytes::from("a")).collect();
+        assert!(matches!(one.repr, Repr::Single(_)));
+        let none: Message = std::iter::empty().collect();
+        assert!(none.is_empty());
+        let three: Message = ["a", "b", "c"].into_iter().map(Bytes::from).collect();
+        assert_eq!(three.len(), 3);
+        let back: Vec<Bytes> = three.clone().into_iter().collect();
+        assert_eq!(back, three.frames());
+        let mut it = Message::from("x").into_iter();
+        assert_eq!(it.len(), 1);
+        assert_eq!(it.next().as_deref(), Some(&b"x"[..]));
+        assert_eq!((it.len(), it.next()), (0, None));
     }
 }

@@ -35,6 +35,10 @@ struct State {
     /// A copy of the options, read under the lock the send path takes anyway.
     options: Options,
     inbound: VecDeque<InboundRun>,
+    /// Emptied run queues, handed back to the engines for their next batch: a
+    /// batch then costs no allocation on the engine's thread and no free on the
+    /// application's.
+    spare: Vec<VecDeque<Message>>,
     attached: Vec<PipeId>,
 }
 
@@ -51,21 +55,44 @@ impl State {
         sent
     }
 
-    /// Appends messages of `pipe` (already counted on the pipe) to the queue.
-    fn push_inbound(&mut self, pipe: &Arc<Pipe>, msgs: VecDeque<Message>, own: bool) {
+    /// Moves the messages of `batch` (already counted on `pipe`) to the queue,
+    /// leaving `batch` empty, with a spare queue's room when it had to give its own.
+    fn push_inbound(&mut self, pipe: &Arc<Pipe>, batch: &mut VecDeque<Message>, own: bool) {
         if let Some(last) = self.inbound.back_mut() {
             if !own && !last.own && last.pipe.id() == pipe.id() {
-                last.msgs.extend(msgs);
+                last.msgs.append(batch);
                 return;
             }
         }
+        let msgs = std::mem::replace(batch, self.spare.pop().unwrap_or_default());
         self.inbound.push_back(InboundRun {
             pipe: pipe.clone(),
             msgs,
             own,
         });
     }
+
+    /// Removes the oldest run, keeping its emptied queue for reuse.
+    fn pop_run(&mut self) {
+        if let Some(run) = self.inbound.pop_front() {
+            self.recycle(run.msgs);
+        }
+    }
+
+    /// Keeps an emptied queue for the next batch, unless enough are kept or it
+    /// grew large (a burst's room is not held for ever).
+    fn recycle(&mut self, mut msgs: VecDeque<Message>) {
+        if self.spare.len() < MAX_SPARE_RUNS && msgs.capacity() <= MAX_SPARE_RUN_CAPACITY {
+            msgs.clear();
+            self.spare.push(msgs);
+        }
+    }
 }
+
+/// Emptied run queues kept for reuse.
+const MAX_SPARE_RUNS: usize = 4;
+/// Largest emptied run queue kept for reuse, in messages.
+const MAX_SPARE_RUN_CAPACITY: usize = 1024;
 
 /// A bound or connected endpoint, for unbind/disconnect.
 #[derive(Debug)]
@@ -132,6 +159,7 @@ impl Core {
                 pattern,
                 options,
                 inbound: VecDeque::new(),
+                spare: Vec::new(),
                 attached: Vec::new(),
             }),
             taken: Mutex::new(VecDeque::new()),
@@ -267,7 +295,7 @@ impl Core {
         let delivered = !events.is_empty();
         for (pipe, msg) in events {
             pipe.add_inbound(1);
-            st.push_inbound(&pipe, VecDeque::from([msg]), true);
+            st.push_inbound(&pipe, &mut VecDeque::from([msg]), true);
         }
         drop(st);
         if delivered {
@@ -339,7 +367,7 @@ impl Core {
                 pipe.take_inbound(dropped);
             }
             pipe.add_inbound(batch.len());
-            st.push_inbound(pipe, std::mem::take(batch), false);
+            st.push_inbound(pipe, batch, false);
         }
         self.recv_ready.notify_waiters();
     }
@@ -352,7 +380,7 @@ impl Core {
         };
         // Delivered like any message of this pipe (and accounted like one).
         pipe.add_inbound(1);
-        st.push_inbound(pipe, VecDeque::from([msg]), false);
+        st.push_inbound(pipe, &mut VecDeque::from([msg]), false);
         drop(st);
         self.recv_ready.notify_waiters();
     }
@@ -464,7 +492,7 @@ impl Core {
                 let first = batch.next();
                 lock(&self.taken).extend(batch);
                 if run.msgs.is_empty() {
-                    st.inbound.pop_front();
+                    st.pop_run();
                 }
                 if first.is_some() {
                     return Ok(first);
@@ -473,13 +501,13 @@ impl Core {
         }
         while let Some(run) = st.inbound.front_mut() {
             let Some(msg) = run.msgs.pop_front() else {
-                st.inbound.pop_front();
+                st.pop_run();
                 continue;
             };
             run.pipe.take_inbound(1);
             let (pipe, own) = (run.pipe.id(), run.own);
             if run.msgs.is_empty() {
-                st.inbound.pop_front();
+                st.pop_run();
             }
             let msg = if own {
                 st.pattern.recv_event(pipe, msg)?
@@ -588,5 +616,46 @@ impl std::fmt::Debug for Core {
         f.debug_struct("Core")
             .field("socket_type", &self.socket_type)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_engine_gets_back_the_room_of_a_received_batch() {
+        let core = Core::new(SocketType::Pull).unwrap();
+        let pipe = Arc::new(Pipe::new(0, 0));
+        core.attach(&pipe);
+        let mut batch: VecDeque<Message> = (0..3).map(|_| Message::from("m")).collect();
+        core.push_inbound(&pipe, &mut batch);
+        assert!(batch.is_empty());
+        assert_eq!(batch.capacity(), 0, "no spare queue yet");
+        for _ in 0..3 {
+            assert!(core.try_recv_once().unwrap().is_some());
+        }
+        assert!(core.try_recv_once().unwrap().is_none());
+        // The emptied run's queue is kept and handed to the next batch's sender.
+        batch.push_back(Message::from("n"));
+        core.push_inbound(&pipe, &mut batch);
+        assert!(batch.is_empty() && batch.capacity() >= 3);
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"n");
+    }
+
+    #[test]
+    fn a_batch_joining_the_last_run_keeps_its_own_room() {
+        let core = Core::new(SocketType::Pull).unwrap();
+        let pipe = Arc::new(Pipe::new(0, 0));
+        core.attach(&pipe);
+        let mut batch: VecDeque<Message> = VecDeque::from([Message::from("a")]);
+        core.push_inbound(&pipe, &mut batch);
+        batch.push_back(Message::from("b"));
+        let room = batch.capacity();
+        core.push_inbound(&pipe, &mut batch);
+        assert!(batch.is_empty());
+        assert_eq!(batch.capacity(), room);
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"a");
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"b");
     }
 }

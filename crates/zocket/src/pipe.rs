@@ -265,10 +265,15 @@ impl Pipe {
                 Outbound::Message(m) if q.direct.is_some() && m.byte_len() <= DIRECT_MAX => {
                     // Lent only while the queue is empty and the engine idle.
                     let writer = q.direct.take().expect("checked by the guard");
-                    let mut frames = BytesMut::with_capacity(m.byte_len() + 9 * m.len());
+                    // Encoded in a spare run buffer, which goes back when written whole.
+                    let mut frames = q.spare.pop().unwrap_or_default();
                     frame::encode_message(&m, &mut frames);
                     match writer.try_write(&frames) {
-                        Ok(n) if n == frames.len() => return Ok(()),
+                        Ok(n) if n == frames.len() => {
+                            frames.clear();
+                            q.spare.push(frames);
+                            return Ok(());
+                        }
                         // What the kernel did not take (or the error, which the
                         // engine meets on its own write) goes to the engine.
                         Ok(n) => frames.advance(n),
@@ -636,6 +641,26 @@ mod tests {
                 .is_err()
         );
         assert_eq!(drained_bytes(&pipe), b"\x00\x01b");
+    }
+
+    #[test]
+    fn a_direct_write_encodes_into_a_spare_buffer_and_gives_it_back() {
+        let pipe = zmtp_pipe(0);
+        let mut spent = vec![BytesMut::with_capacity(100_000)];
+        pipe.try_drain_and_recycle(&mut Vec::new(), usize::MAX, usize::MAX, &mut spent)
+            .unwrap();
+        let w = Arc::new(Partial {
+            room: usize::MAX,
+            written: Mutex::new(Vec::new()),
+        });
+        let lent: Arc<dyn DirectWrite> = w.clone();
+        pipe.lend(&lent);
+        pipe.try_push(Outbound::Message(Message::from("hi")))
+            .unwrap();
+        assert_eq!(&w.written.lock().unwrap()[..], b"\x00\x02hi");
+        let q = pipe.out_queue();
+        assert_eq!(q.spare.len(), 1, "the buffer is back among the spares");
+        assert!(q.spare[0].is_empty() && q.spare[0].capacity() >= 100_000);
     }
 
     #[test]

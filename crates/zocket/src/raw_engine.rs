@@ -62,7 +62,7 @@ where
                     // then close; anything queued after is dropped.
                     close_after_flush = true;
                 } else {
-                    out.extend(m.into_frames());
+                    out.extend(m);
                 }
             }
         }

@@ -18,14 +18,20 @@ pub(super) fn split_envelope(msg: Message) -> Option<(Vec<Bytes>, Message)> {
     let mut frames = msg.into_frames();
     let last = frames.len().checked_sub(1)?;
     let delimiter = frames[..last].iter().position(Bytes::is_empty)?;
-    let body = frames.split_off(delimiter + 1);
-    Some((frames, Message::from_frames(body)))
+    let body = if delimiter + 1 == last {
+        // The common single-frame body needs no vector of its own.
+        Message::single(frames.pop()?)
+    } else {
+        Message::from_frames(frames.split_off(delimiter + 1))
+    };
+    Some((frames, body))
 }
 
-/// Puts `envelope` in front of `body`.
+/// Puts `envelope` in front of `body` (in the envelope's vector, which has room
+/// for the body frame it was split from).
 pub(super) fn join(envelope: Vec<Bytes>, body: Message) -> Message {
     let mut frames = envelope;
-    frames.extend(body.into_frames());
+    frames.extend(body);
     Message::from_frames(frames)
 }
 
@@ -68,6 +74,18 @@ mod tests {
         assert_eq!(env, vec![Bytes::from("a"), Bytes::from("b"), Bytes::new()]);
         assert_eq!(body, msg(&["x", "", "y"]));
         assert_eq!(join(env, body), msg(&["a", "b", "", "x", "", "y"]));
+    }
+
+    #[test]
+    fn a_single_frame_body_is_split_and_joined_in_place() {
+        let (env, body) = split_envelope(msg(&["id", "", "x"])).unwrap();
+        assert_eq!(env, vec![Bytes::from("id"), Bytes::new()]);
+        assert_eq!(body, msg(&["x"]));
+        assert!(env.capacity() >= 3, "the envelope keeps the message's room");
+        let ptr = env.as_ptr();
+        let joined = join(env, body);
+        assert_eq!(joined, msg(&["id", "", "x"]));
+        assert_eq!(joined.frames().as_ptr(), ptr, "no new vector for the reply");
     }
 
     #[test]

@@ -404,7 +404,7 @@ impl Pattern for XSub {
             self.upstream.send_all(&msg);
             return Ok(());
         }
-        for frame in msg.into_frames() {
+        for frame in msg {
             match frame.first() {
                 Some(&1) => self.apply(true, frame.slice(1..)),
                 Some(&0) => self.apply(false, frame.slice(1..)),

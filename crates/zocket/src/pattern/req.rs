@@ -60,7 +60,7 @@ impl Req {
         if pipe != pending.pipe && !pending.pipe_gone {
             return None;
         }
-        let mut frames = msg.into_frames().into_iter();
+        let mut frames = msg.into_iter();
         if let Some(id) = pending.request_id {
             if frames.next()? != id.to_ne_bytes()[..] {
                 return None;
@@ -112,7 +112,7 @@ impl Pattern for Req {
         frames.extend(request_id.map(|id| Bytes::copy_from_slice(&id.to_ne_bytes())));
         frames.push(Bytes::new());
         let prefix = frames.len();
-        frames.extend(msg.into_frames());
+        frames.extend(msg);
         match self
             .lb
             .send(Outbound::Message(Message::from_frames(frames)))
@@ -129,7 +129,7 @@ impl Pattern for Req {
                 Ok(())
             }
             Err(Outbound::Message(m)) => {
-                let body: Message = m.into_frames().into_iter().skip(prefix).collect();
+                let body: Message = m.into_iter().skip(prefix).collect();
                 Err(SendError::WouldBlock(body))
             }
             Err(_) => unreachable!("lb gives back what it was given"),

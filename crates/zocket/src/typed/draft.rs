@@ -23,7 +23,7 @@ pub(crate) fn routed_message(routing_id: u32, data: Bytes) -> Message {
 
 /// Splits a message a SERVER or PEER received into its routing id and data.
 pub(crate) fn split_routed(msg: Message) -> Result<(u32, Bytes)> {
-    let mut frames = msg.into_frames().into_iter();
+    let mut frames = msg.into_iter();
     match (frames.next(), frames.next(), frames.next()) {
         (Some(id), Some(data), None) => match <[u8; 4]>::try_from(&id[..]) {
             Ok(raw) => Ok((u32::from_be_bytes(raw), data)),
@@ -42,7 +42,7 @@ fn unrouted() -> Error {
 
 /// The one frame of a message received by a single-frame socket.
 pub(crate) fn single_frame(msg: Message) -> Bytes {
-    msg.into_frames().into_iter().next().unwrap_or_default()
+    msg.into_iter().next().unwrap_or_default()
 }
 
 macro_rules! frame_sender {

@@ -18,7 +18,7 @@ pub(crate) fn grouped(group: &[u8], body: Bytes) -> Message {
 
 /// Splits a DISH's message into its group and body.
 pub(crate) fn split_grouped(msg: Message) -> (Bytes, Bytes) {
-    let mut frames = msg.into_frames().into_iter();
+    let mut frames = msg.into_iter();
     let group = frames.next().unwrap_or_default();
     let body = frames.next().unwrap_or_default();
     (group, body)
@@ -31,7 +31,7 @@ pub(crate) fn addressed(addr: SocketAddr, payload: Bytes) -> Message {
 
 /// Splits a DGRAM's message into the sender's address and the payload.
 pub(crate) fn split_addressed(msg: Message) -> Result<(SocketAddr, Bytes)> {
-    let mut frames = msg.into_frames().into_iter();
+    let mut frames = msg.into_iter();
     let addr = frames.next().unwrap_or_default();
     let payload = frames.next().unwrap_or_default();
     let parsed = crate::transport::udp::parse_dgram_address(&addr).ok_or_else(|| {
