@@ -684,3 +684,58 @@ fn messages_and_subscriptions_keep_their_order() {
         ]
     );
 }
+
+/// Reads `wire` into the session the way an I/O layer does: room from
+/// `reserve_input`, then at most the buffer's free space per read.
+fn read_like_an_engine(s: &mut Session, mut wire: &[u8], now: Instant) -> Vec<Event> {
+    let mut got = Vec::new();
+    while !wire.is_empty() {
+        s.reserve_input(64 * 1024);
+        let buf = s.input_buffer();
+        let n = wire.len().min(buf.capacity() - buf.len()).min(100_000);
+        buf.extend_from_slice(&wire[..n]);
+        wire = &wire[n..];
+        s.handle_buffered_input(now).unwrap();
+        got.extend(events(s));
+    }
+    got
+}
+
+#[test]
+fn a_large_message_holds_its_own_bytes_and_not_the_next_ones() {
+    let now = Instant::now();
+    let mut s = router_ready(now);
+    let big = vec![0xAB; zocket_proto::session::LARGE_BODY + 12_345];
+    let mut wire = vec![0x01, 0x00]; // an empty frame, MORE
+    wire.push(0x02); // long, last
+    wire.extend_from_slice(&(big.len() as u64).to_be_bytes());
+    wire.extend_from_slice(&big);
+    wire.extend_from_slice(b"\x00\x05after");
+    let got = read_like_an_engine(&mut s, &wire, now);
+    let [Event::Message(m1), Event::Message(m2)] = &got[..] else {
+        panic!("{got:?}")
+    };
+    let body = &m1[m1.len() - 1];
+    assert_eq!(&body[..], &big[..]);
+    assert_eq!(&m2[m2.len() - 1][..], b"after");
+    // The body was received in a buffer of exactly its size: it does not share the
+    // regular buffer, which the next message came through.
+    let body = body.clone();
+    drop(got);
+    assert!(
+        body.try_into_mut().is_ok(),
+        "the large body owns its buffer alone"
+    );
+}
+
+#[test]
+fn a_peer_declaring_a_huge_frame_gets_no_huge_buffer() {
+    let now = Instant::now();
+    let mut s = router_ready(now);
+    let mut wire = vec![0x02];
+    wire.extend_from_slice(&(1u64 << 40).to_be_bytes());
+    wire.extend_from_slice(&[1; 5000]);
+    assert!(read_like_an_engine(&mut s, &wire, now).is_empty());
+    s.reserve_input(64 * 1024);
+    assert!(s.input_buffer().capacity() <= 5000 + zocket_proto::session::BODY_READ_AHEAD);
+}

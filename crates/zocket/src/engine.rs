@@ -256,11 +256,9 @@ where
         .min();
         let can_read = !pipe.inbound_full();
         let want_outbound = session.is_ready() && out_len < OUT_BATCH;
-        let buf = session.input_buffer();
-        if buf.capacity() - buf.len() < READ_CHUNK / 4 {
-            // Grow with the data actually received (doubling), never by a declared size.
-            buf.reserve(READ_CHUNK.max(buf.len()));
-        }
+        // Grows with the data received, never by a declared size; a large body
+        // gets a buffer of its own.
+        session.reserve_input(READ_CHUNK);
         let lent = lend && want_outbound && out.is_empty() && !is_closing;
         if lent {
             pipe.lend(&shared);

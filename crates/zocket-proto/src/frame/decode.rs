@@ -191,6 +191,13 @@ impl FrameDecoder {
         Some((flags & FLAG_MORE != 0, body))
     }
 
+    /// While a frame's body is awaited (its header was consumed): the body's
+    /// declared length and whether the frame is a command.
+    #[inline]
+    pub fn pending_body(&self) -> Option<(usize, bool)> {
+        (self.in_body && self.error.is_none()).then_some((self.body_len, self.command))
+    }
+
     /// How many more bytes the decoder needs, at least 1: a hint for sizing reads.
     ///
     /// After [`decode`](Self::decode) returned `Ok(None)`, this is how many bytes must

@@ -40,10 +40,12 @@
 //! ```
 
 mod config;
+mod input;
 mod outbox;
 mod timers;
 
 pub use config::SessionConfig;
+pub use input::{BODY_READ_AHEAD, LARGE_BODY};
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -58,6 +60,7 @@ use crate::mechanism::{Mechanism, null};
 use crate::message::Message;
 use crate::metadata::Metadata;
 use crate::socket_type::SocketType;
+use input::Input;
 use outbox::Outbox;
 /// Frame bodies (and pre-encoded runs) at least this large are written by
 /// reference; smaller ones are copied into the session's write batches. An I/O
@@ -118,7 +121,7 @@ pub struct Session {
     greeting: GreetingDecoder,
     version: Version,
     decoder: FrameDecoder,
-    input: BytesMut,
+    input: Input,
     partial: Vec<Bytes>,
     outbox: Outbox,
     /// Whole messages that arrived before every event in `events` (the common case:
@@ -157,7 +160,7 @@ impl Session {
             state: State::Greeting,
             greeting: GreetingDecoder::new(),
             version: Version::V3_1,
-            input: BytesMut::new(),
+            input: Input::default(),
             partial: Vec::new(),
             outbox,
             messages: VecDeque::new(),
@@ -196,17 +199,38 @@ impl Session {
         if self.is_closed() {
             return Err(Error::Closed);
         }
-        self.input.extend_from_slice(data);
+        self.input.buf.extend_from_slice(data);
         self.handle_buffered_input(now)
     }
 
     /// The buffer the session reads its input from. An I/O layer may read from the
     /// transport straight into it (then call
-    /// [`handle_buffered_input`](Self::handle_buffered_input)) to avoid a copy; it
-    /// must bound how much it reserves itself, never by
-    /// [`FrameDecoder::needed`] alone.
+    /// [`handle_buffered_input`](Self::handle_buffered_input)) to avoid a copy,
+    /// after making room with [`reserve_input`](Self::reserve_input) (or bounding
+    /// what it reserves itself, never by [`FrameDecoder::needed`] alone).
     pub fn input_buffer(&mut self) -> &mut BytesMut {
-        &mut self.input
+        &mut self.input.buf
+    }
+
+    /// Makes room in [`input_buffer`](Self::input_buffer) for the next read.
+    ///
+    /// A stream of frames shares one buffer, which keeps at least `chunk / 4`
+    /// bytes free and grows with the data it holds (doubling), never by a size a
+    /// peer declared. The body of a data frame of [`LARGE_BODY`] bytes or more is
+    /// received in a buffer of its own, sized to the body but never more than
+    /// [`BODY_READ_AHEAD`] bytes beyond what arrived: the message then holds
+    /// exactly its own bytes, not a doubled buffer shared with the next message.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use zocket_proto::{Session, SessionConfig, SocketType};
+    /// let mut s = Session::new(SessionConfig::new(SocketType::Pull), Instant::now())?;
+    /// s.reserve_input(64 * 1024);
+    /// assert!(s.input_buffer().capacity() >= 16 * 1024);
+    /// # Ok::<(), zocket_proto::Error>(())
+    /// ```
+    pub fn reserve_input(&mut self, chunk: usize) {
+        self.input.reserve(chunk);
     }
 
     /// Processes whatever was appended to [`input_buffer`](Self::input_buffer).
@@ -224,7 +248,7 @@ impl Session {
 
     fn close(&mut self) {
         self.state = State::Closed;
-        self.input = BytesMut::new();
+        self.input = Input::default();
         self.partial = Vec::new();
         self.outbox.clear();
         self.timers.clear();
@@ -235,8 +259,8 @@ impl Session {
             return Err(Error::Closed);
         }
         if matches!(self.state, State::Greeting) {
-            let (used, done) = self.greeting.feed(&self.input)?;
-            let _ = self.input.split_to(used);
+            let (used, done) = self.greeting.feed(&self.input.buf)?;
+            let _ = self.input.buf.split_to(used);
             let Some(peer) = done else { return Ok(()) };
             self.on_greeting(peer)?;
         }
@@ -244,9 +268,16 @@ impl Session {
             if self.plain_data() && self.take_short_data() {
                 self.timers.on_traffic();
             }
-            let Some(frame) = self.decoder.decode(&mut self.input)? else {
+            let Some(frame) = self.decoder.decode(&mut self.input.buf)? else {
+                if let (Some((len, false)), State::Ready) =
+                    (self.decoder.pending_body(), &self.state)
+                {
+                    // Only the start of a data body is buffered.
+                    self.input.start_body(len);
+                }
                 return Ok(());
             };
+            self.input.end_body();
             self.timers.on_traffic();
             self.on_frame(frame, now)?;
         }
@@ -271,7 +302,7 @@ impl Session {
         let max_frames = self.config.limits().max_frames_per_message();
         let mut took = false;
         while self.partial.len() < max_frames {
-            let Some((more, body)) = self.decoder.take_short_data(&mut self.input) else {
+            let Some((more, body)) = self.decoder.take_short_data(&mut self.input.buf) else {
                 break;
             };
             took = true;

@@ -1,0 +1,142 @@
+//! The receive buffer: one regular buffer for a stream of frames, and a buffer of
+//! its own for the body of each large data frame.
+//!
+//! Small frames are split off the regular buffer and share its allocation with
+//! their neighbours, which is what makes them cheap. A large body split off a
+//! buffer that doubled to hold it would pin up to twice its size (and the start of
+//! the next message) for as long as the application keeps it; received into a
+//! buffer of its own it holds exactly its own bytes.
+
+use bytes::BytesMut;
+
+/// Data frames whose body is at least this long (256 KiB) are received in a
+/// buffer of their own, sized to the body; the start of the body already in the
+/// regular buffer (at most one read) is copied over.
+pub const LARGE_BODY: usize = 256 * 1024;
+
+/// How far a large body's buffer may run ahead of the bytes actually received
+/// (1 MiB): a peer declaring a huge frame makes the session allocate at most this
+/// much beyond what it sent. Bodies up to this size get their whole buffer at once;
+/// longer ones grow with what arrives, at least doubling each time.
+pub const BODY_READ_AHEAD: usize = 1024 * 1024;
+
+/// The session's input: where reads go, and the regular buffer while a large body
+/// is received.
+#[derive(Debug, Default)]
+pub(super) struct Input {
+    /// Where reads go and the decoder takes frames from.
+    pub(super) buf: BytesMut,
+    /// The regular buffer, set aside while `buf` holds a large body.
+    regular: Option<BytesMut>,
+    /// The large body's length (valid while `regular` is set).
+    body_len: usize,
+}
+
+impl Input {
+    /// A data frame's body of `len` bytes is awaited and `buf` holds only its
+    /// start: if the body is large, it gets a buffer of its own.
+    pub(super) fn start_body(&mut self, len: usize) {
+        if self.regular.is_some() || len < LARGE_BODY {
+            return;
+        }
+        let mut body = BytesMut::with_capacity(len.min(self.buf.len() + BODY_READ_AHEAD));
+        body.extend_from_slice(&self.buf);
+        self.buf.clear();
+        self.regular = Some(std::mem::replace(&mut self.buf, body));
+        self.body_len = len;
+    }
+
+    /// A frame was taken off `buf`: after a large body, reads go to the regular
+    /// buffer again (with whatever followed the body, if input was handed in
+    /// beyond it).
+    pub(super) fn end_body(&mut self) {
+        if let Some(mut regular) = self.regular.take() {
+            regular.extend_from_slice(&self.buf);
+            self.buf = regular;
+        }
+    }
+
+    /// Makes room for the next read. The regular buffer keeps at least a quarter
+    /// of `chunk` free, growing by the data it holds (doubling) and never by a
+    /// declared size; a large body's buffer grows toward the body's end when full,
+    /// by at least what it holds and at most [`BODY_READ_AHEAD`].
+    pub(super) fn reserve(&mut self, chunk: usize) {
+        let buf = &mut self.buf;
+        if self.regular.is_some() {
+            if buf.len() == buf.capacity() && buf.len() < self.body_len {
+                let len = buf.len();
+                let cap = self
+                    .body_len
+                    .min(len.saturating_mul(2).max(len + BODY_READ_AHEAD));
+                let mut grown = BytesMut::with_capacity(cap);
+                grown.extend_from_slice(buf);
+                *buf = grown;
+            }
+        } else if buf.capacity() - buf.len() < chunk / 4 {
+            buf.reserve(chunk.max(buf.len()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_body_gets_a_buffer_of_its_own_sized_to_it() {
+        let mut input = Input::default();
+        input.reserve(64 * 1024);
+        let regular_cap = input.buf.capacity();
+        input.buf.extend_from_slice(&[7; 1000]);
+        input.start_body(LARGE_BODY);
+        assert_eq!(input.buf.capacity(), LARGE_BODY);
+        assert_eq!(&input.buf[..], &[7; 1000][..]);
+        input.buf.resize(LARGE_BODY, 8);
+        let body = input.buf.split_to(LARGE_BODY).freeze();
+        input.end_body();
+        assert_eq!(body.len(), LARGE_BODY);
+        assert!(input.buf.is_empty());
+        assert_eq!(
+            input.buf.capacity(),
+            regular_cap,
+            "the regular buffer is back"
+        );
+    }
+
+    #[test]
+    fn a_huge_declared_body_allocates_no_more_than_the_read_ahead() {
+        let mut input = Input::default();
+        input.buf.extend_from_slice(b"xy");
+        input.start_body(1 << 40);
+        assert_eq!(input.buf.capacity(), 2 + BODY_READ_AHEAD);
+        input.reserve(64 * 1024);
+        assert_eq!(
+            input.buf.capacity(),
+            2 + BODY_READ_AHEAD,
+            "room left: no growth"
+        );
+        input.buf.resize(input.buf.capacity(), 0);
+        input.reserve(64 * 1024);
+        assert_eq!(input.buf.capacity(), 2 * (2 + BODY_READ_AHEAD));
+        assert_eq!(&input.buf[..2], b"xy");
+    }
+
+    #[test]
+    fn small_bodies_stay_in_the_regular_buffer() {
+        let mut input = Input::default();
+        input.buf.extend_from_slice(b"abc");
+        input.start_body(LARGE_BODY - 1);
+        assert!(input.regular.is_none());
+        assert_eq!(&input.buf[..], b"abc");
+    }
+
+    #[test]
+    fn input_beyond_a_large_body_goes_back_to_the_regular_buffer() {
+        let mut input = Input::default();
+        input.start_body(LARGE_BODY);
+        input.buf.resize(LARGE_BODY + 3, 1);
+        let _body = input.buf.split_to(LARGE_BODY);
+        input.end_body();
+        assert_eq!(&input.buf[..], &[1, 1, 1]);
+    }
+}
