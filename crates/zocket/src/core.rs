@@ -212,6 +212,7 @@ impl Core {
             let mut st = self.state();
             st.pattern.options_changed(&options);
             st.options = options.clone();
+            self.refilter_taken(&st);
         }
         *lock(&self.options) = options;
     }
@@ -307,7 +308,19 @@ impl Core {
     /// Changes the application's subscriptions (SUB, XSUB, DISH; XPUB with
     /// XPUB_MANUAL).
     pub(crate) fn set_subscription(&self, subscribe: bool, topic: Bytes) -> Result<(), Error> {
-        self.state().pattern.set_subscription(subscribe, topic)
+        let mut st = self.state();
+        st.pattern.set_subscription(subscribe, topic)?;
+        self.refilter_taken(&st);
+        Ok(())
+    }
+
+    /// A filtering pattern's subscriptions or options changed: messages taken
+    /// ahead in a batch are filtered again, so none is delivered that the new
+    /// filter would drop.
+    fn refilter_taken(&self, st: &State) {
+        if st.pattern.filters_recv() {
+            lock(&self.taken).retain(|m| st.pattern.passes(m));
+        }
     }
 
     /// The routing id the pattern gave `pipe` (SERVER, PEER), if any.
@@ -481,16 +494,28 @@ impl Core {
         let mut guard = self.state();
         let st = &mut *guard;
         st.pattern.check_recv()?;
-        if st.pattern.plain_recv() && !st.options.conflate {
-            // Take up to a batch of the oldest run at once; the rest of the batch is
-            // received from `taken`. (Never under CONFLATE, which must be able to
-            // drop any waiting message of a pipe.)
-            if let Some(run) = st.inbound.front_mut().filter(|run| !run.own) {
+        let plain = st.pattern.plain_recv();
+        if (plain || st.pattern.filters_recv()) && !st.options.conflate {
+            // Take up to a batch of the oldest run at once (filtered, for a SUB); the
+            // rest of the batch is received from `taken`. (Never under CONFLATE, which
+            // must be able to drop any waiting message of a pipe.)
+            let State {
+                pattern, inbound, ..
+            } = st;
+            if let Some(run) = inbound.front_mut().filter(|run| !run.own) {
                 let k = run.msgs.len().min(TAKE_BATCH);
                 run.pipe.take_inbound(k);
                 let mut batch = run.msgs.drain(..k);
-                let first = batch.next();
-                lock(&self.taken).extend(batch);
+                let first = if plain {
+                    let first = batch.next();
+                    lock(&self.taken).extend(batch);
+                    first
+                } else {
+                    let mut kept = batch.filter(|m| pattern.passes(m));
+                    let first = kept.next();
+                    lock(&self.taken).extend(kept);
+                    first
+                };
                 if run.msgs.is_empty() {
                     st.pop_run();
                 }
@@ -641,6 +666,42 @@ mod tests {
         core.push_inbound(&pipe, &mut batch);
         assert!(batch.is_empty() && batch.capacity() >= 3);
         assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"n");
+    }
+
+    fn texts(msgs: &[&'static str]) -> VecDeque<Message> {
+        msgs.iter().map(|m| Message::from(*m)).collect()
+    }
+
+    #[test]
+    fn a_sub_filters_a_batch_at_once_and_again_when_its_subscriptions_change() {
+        let core = Core::new(SocketType::Sub).unwrap();
+        let pipe = Arc::new(Pipe::new(0, 0));
+        core.attach(&pipe);
+        core.set_subscription(true, Bytes::from("a")).unwrap();
+        core.push_inbound(&pipe, &mut texts(&["a1", "b1", "a2", "a3", "b2"]));
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"a1");
+        assert_eq!(pipe.inbound_room(), usize::MAX);
+        assert_eq!(
+            lock(&core.taken).len(),
+            2,
+            "a2 and a3 taken ahead, b1 and b2 dropped"
+        );
+        // Cancelled before a2 and a3 are received: they are not delivered.
+        core.set_subscription(false, Bytes::from("a")).unwrap();
+        core.set_subscription(true, Bytes::from("b")).unwrap();
+        assert!(core.try_recv_once().unwrap().is_none());
+        core.push_inbound(&pipe, &mut texts(&["a4", "b3"]));
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"b3");
+        // Inverted matching applies to what was taken ahead, too.
+        core.push_inbound(&pipe, &mut texts(&["b4", "b5", "c1"]));
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"b4");
+        let mut o = core.options();
+        o.invert_matching = true;
+        core.set_options(o);
+        assert!(
+            core.try_recv_once().unwrap().is_none(),
+            "b5 no longer passes"
+        );
     }
 
     #[test]

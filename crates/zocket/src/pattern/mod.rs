@@ -87,6 +87,19 @@ pub(crate) trait Pattern: Send + 'static {
         false
     }
 
+    /// Whether [`recv`](Pattern::recv) only passes or drops each message as it is,
+    /// by [`passes`](Pattern::passes) (SUB's filter). The socket may then take a
+    /// batch at once and filter it under one lock.
+    fn filters_recv(&self) -> bool {
+        false
+    }
+
+    /// For a pattern that [`filters_recv`](Pattern::filters_recv): whether `msg`
+    /// is delivered under the current subscriptions and options.
+    fn passes(&self, _msg: &Message) -> bool {
+        true
+    }
+
     /// Whether messages from peers are discarded on arrival (PUB: subscribers send
     /// nothing but subscriptions, which arrive as events). Discarded messages never
     /// count against RCVHWM, so they cannot stall a connection's subscriptions.

@@ -306,6 +306,10 @@ pub(crate) struct Sub {
 }
 
 impl Pattern for Sub {
+    fn filters_recv(&self) -> bool {
+        true
+    }
+
     fn options_changed(&mut self, options: &Options) {
         self.invert = options.invert_matching;
     }
@@ -334,8 +338,12 @@ impl Pattern for Sub {
     /// Publishers filter already; this check covers messages sent before a
     /// cancellation reached them, and publishers that do not filter.
     fn recv(&mut self, _pipe: PipeId, msg: Message) -> Result<Option<Message>, Error> {
+        Ok(self.passes(&msg).then_some(msg))
+    }
+
+    fn passes(&self, msg: &Message) -> bool {
         let first = msg.first().map_or(&[][..], |f| &f[..]);
-        Ok((self.upstream.matches(first) != self.invert).then_some(msg))
+        self.upstream.matches(first) != self.invert
     }
 
     fn set_subscription(&mut self, subscribe: bool, topic: Bytes) -> Result<(), Error> {
