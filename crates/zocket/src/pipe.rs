@@ -504,6 +504,18 @@ mod tests {
         }
     }
 
+    /// Lends `pipe` a write half that takes at most `room` bytes per write;
+    /// returns it to inspect what was written, and as the half to lend again.
+    fn lend_partial(pipe: &Pipe, room: usize) -> (Arc<Partial>, Arc<dyn DirectWrite>) {
+        let w = Arc::new(Partial {
+            room,
+            written: Mutex::new(Vec::new()),
+        });
+        let lent: Arc<dyn DirectWrite> = w.clone();
+        pipe.lend(&lent);
+        (w, lent)
+    }
+
     fn zmtp_pipe(sndhwm: usize) -> Pipe {
         let mut o = crate::options::Options::for_type(zocket_proto::SocketType::Dealer);
         o.sndhwm = sndhwm;
@@ -622,12 +634,7 @@ mod tests {
     #[test]
     fn a_direct_write_leaves_the_pipe_at_once() {
         let pipe = zmtp_pipe(1);
-        let w = Arc::new(Partial {
-            room: usize::MAX,
-            written: Mutex::new(Vec::new()),
-        });
-        let lent: Arc<dyn DirectWrite> = w.clone();
-        pipe.lend(&lent);
+        let (w, _) = lend_partial(&pipe, usize::MAX);
         pipe.try_push(Outbound::Message(Message::from("hi")))
             .unwrap();
         assert_eq!(&w.written.lock().unwrap()[..], b"\x00\x02hi");
@@ -649,12 +656,7 @@ mod tests {
         let mut spent = vec![BytesMut::with_capacity(100_000)];
         pipe.try_drain_and_recycle(&mut Vec::new(), usize::MAX, usize::MAX, &mut spent)
             .unwrap();
-        let w = Arc::new(Partial {
-            room: usize::MAX,
-            written: Mutex::new(Vec::new()),
-        });
-        let lent: Arc<dyn DirectWrite> = w.clone();
-        pipe.lend(&lent);
+        let (w, _) = lend_partial(&pipe, usize::MAX);
         pipe.try_push(Outbound::Message(Message::from("hi")))
             .unwrap();
         assert_eq!(&w.written.lock().unwrap()[..], b"\x00\x02hi");
@@ -666,12 +668,7 @@ mod tests {
     #[test]
     fn a_partial_direct_write_queues_the_rest_first() {
         let pipe = zmtp_pipe(0);
-        let w = Arc::new(Partial {
-            room: 3,
-            written: Mutex::new(Vec::new()),
-        });
-        let lent: Arc<dyn DirectWrite> = w.clone();
-        pipe.lend(&lent);
+        let (w, _) = lend_partial(&pipe, 3);
         pipe.try_push(Outbound::Message(Message::from("hello")))
             .unwrap();
         pipe.try_push(Outbound::Message(Message::from("next")))
@@ -685,11 +682,7 @@ mod tests {
     #[test]
     fn a_refused_direct_write_queues_the_whole_message() {
         let pipe = zmtp_pipe(0);
-        let lent: Arc<dyn DirectWrite> = Arc::new(Partial {
-            room: 0,
-            written: Mutex::new(Vec::new()),
-        });
-        pipe.lend(&lent);
+        lend_partial(&pipe, 0);
         pipe.try_push(Outbound::Message(Message::from("x")))
             .unwrap();
         assert_eq!(drained_bytes(&pipe), b"\x00\x01x");
@@ -698,13 +691,8 @@ mod tests {
     #[test]
     fn nothing_overtakes_queued_traffic() {
         let pipe = zmtp_pipe(0);
-        let w = Arc::new(Partial {
-            room: usize::MAX,
-            written: Mutex::new(Vec::new()),
-        });
-        let lent: Arc<dyn DirectWrite> = w.clone();
         // A large message is queued while the half is lent: the lend ends.
-        pipe.lend(&lent);
+        let (w, lent) = lend_partial(&pipe, usize::MAX);
         let big = Message::from(vec![7u8; DIRECT_MAX + 1]);
         pipe.try_push(Outbound::Message(big)).unwrap();
         pipe.try_push(Outbound::Message(Message::from("s")))

@@ -39,8 +39,7 @@ impl Input {
         if self.regular.is_some() || len < LARGE_BODY {
             return;
         }
-        let mut body = BytesMut::with_capacity(len.min(self.buf.len() + BODY_READ_AHEAD));
-        body.extend_from_slice(&self.buf);
+        let body = moved(&self.buf, len.min(self.buf.len() + BODY_READ_AHEAD));
         self.buf.clear();
         self.regular = Some(std::mem::replace(&mut self.buf, body));
         self.body_len = len;
@@ -68,14 +67,19 @@ impl Input {
                 let cap = self
                     .body_len
                     .min(len.saturating_mul(2).max(len + BODY_READ_AHEAD));
-                let mut grown = BytesMut::with_capacity(cap);
-                grown.extend_from_slice(buf);
-                *buf = grown;
+                *buf = moved(buf, cap);
             }
         } else if buf.capacity() - buf.len() < chunk / 4 {
             buf.reserve(chunk.max(buf.len()));
         }
     }
+}
+
+/// A copy of `data` in a new buffer of exactly `capacity` bytes (at least its length).
+fn moved(data: &[u8], capacity: usize) -> BytesMut {
+    let mut buf = BytesMut::with_capacity(capacity);
+    buf.extend_from_slice(data);
+    buf
 }
 
 #[cfg(test)]
