@@ -49,7 +49,9 @@ impl State {
         let sent = self.pattern.send(msg, &self.options);
         if sent.is_ok() && self.pattern.discards_inbound_on_send() {
             for stale in self.inbound.drain(..) {
-                stale.pipe.take_inbound(stale.msgs.len());
+                stale
+                    .pipe
+                    .take_inbound(stale.msgs.len(), bytes_of(&stale.msgs));
             }
         }
         sent
@@ -130,6 +132,13 @@ const NO_TIMEOUT: u64 = u64::MAX;
 
 /// Messages a plain receive takes from the shared queue under one lock.
 const TAKE_BATCH: usize = 64;
+/// Largest number of bytes taken ahead in one batch (unless one message is larger).
+const TAKE_BYTES: usize = 64 * 1024;
+
+/// The bytes (all frames) of `msgs`, as the pipes' byte limit counts them.
+fn bytes_of(msgs: &VecDeque<Message>) -> usize {
+    msgs.iter().map(Message::byte_len).sum()
+}
 
 fn encode_timeout(t: Option<Duration>) -> u64 {
     t.map_or(NO_TIMEOUT, |d| {
@@ -295,7 +304,7 @@ impl Core {
         let events = st.pattern.take_events();
         let delivered = !events.is_empty();
         for (pipe, msg) in events {
-            pipe.add_inbound(1);
+            pipe.add_inbound(1, msg.byte_len());
             st.push_inbound(&pipe, &mut VecDeque::from([msg]), true);
         }
         drop(st);
@@ -369,17 +378,18 @@ impl Core {
                 let newest = batch.pop_back();
                 batch.clear();
                 batch.extend(newest);
-                let mut dropped = 0;
+                let (mut dropped, mut dropped_bytes) = (0, 0);
                 st.inbound.retain(|run| {
                     let same = run.pipe.id() == pipe.id();
                     if same {
                         dropped += run.msgs.len();
+                        dropped_bytes += bytes_of(&run.msgs);
                     }
                     !same
                 });
-                pipe.take_inbound(dropped);
+                pipe.take_inbound(dropped, dropped_bytes);
             }
-            pipe.add_inbound(batch.len());
+            pipe.add_inbound(batch.len(), bytes_of(batch));
             st.push_inbound(pipe, batch, false);
         }
         self.recv_ready.notify_waiters();
@@ -392,7 +402,7 @@ impl Core {
             return;
         };
         // Delivered like any message of this pipe (and accounted like one).
-        pipe.add_inbound(1);
+        pipe.add_inbound(1, msg.byte_len());
         st.push_inbound(pipe, &mut VecDeque::from([msg]), false);
         drop(st);
         self.recv_ready.notify_waiters();
@@ -503,8 +513,17 @@ impl Core {
                 pattern, inbound, ..
             } = st;
             if let Some(run) = inbound.front_mut().filter(|run| !run.own) {
-                let k = run.msgs.len().min(TAKE_BATCH);
-                run.pipe.take_inbound(k);
+                // At most TAKE_BATCH messages and TAKE_BYTES bytes (but at least
+                // one message): what waits in `taken` escapes the byte limit.
+                let (mut k, mut bytes) = (0, 0);
+                for m in run.msgs.iter().take(TAKE_BATCH) {
+                    if k > 0 && bytes + m.byte_len() > TAKE_BYTES {
+                        break;
+                    }
+                    k += 1;
+                    bytes += m.byte_len();
+                }
+                run.pipe.take_inbound(k, bytes);
                 let mut batch = run.msgs.drain(..k);
                 let first = if plain {
                     let first = batch.next();
@@ -529,7 +548,7 @@ impl Core {
                 st.pop_run();
                 continue;
             };
-            run.pipe.take_inbound(1);
+            run.pipe.take_inbound(1, msg.byte_len());
             let (pipe, own) = (run.pipe.id(), run.own);
             if run.msgs.is_empty() {
                 st.pop_run();
@@ -718,5 +737,36 @@ mod tests {
         assert_eq!(batch.capacity(), room);
         assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"a");
         assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"b");
+    }
+
+    #[test]
+    fn the_byte_limit_stops_reading_and_counts_what_is_taken_ahead() {
+        let core = Core::new(SocketType::Pull).unwrap();
+        let mut o = core.options();
+        o.rcvhwm_bytes = Some(100 * 1024);
+        let pipe = Arc::new(Pipe::for_options(&o));
+        core.attach(&pipe);
+        let big = |n: usize| Message::from(vec![7u8; n]);
+        let mut batch: VecDeque<Message> = (0..4).map(|_| big(30 * 1024)).collect();
+        core.push_inbound(&pipe, &mut batch);
+        assert!(pipe.inbound_full(), "120 KiB waiting against 100 KiB");
+        assert_eq!(pipe.inbound_room(), 0);
+        // One receive takes two messages (60 KiB ≤ TAKE_BYTES), not all four: the
+        // other two stay counted against the limit.
+        assert!(core.try_recv_once().unwrap().is_some());
+        assert_eq!(lock(&core.taken).len(), 1);
+        assert!(!pipe.inbound_full(), "60 KiB waiting");
+        assert!(core.try_recv_once().unwrap().is_some());
+        assert!(core.try_recv_once().unwrap().is_some());
+        assert!(core.try_recv_once().unwrap().is_some());
+        assert!(core.try_recv_once().unwrap().is_none());
+        // A single message larger than the limit still passes.
+        core.push_inbound(&pipe, &mut VecDeque::from([big(200 * 1024)]));
+        assert!(pipe.inbound_full());
+        assert_eq!(
+            core.try_recv_once().unwrap().unwrap().byte_len(),
+            200 * 1024
+        );
+        assert!(!pipe.inbound_full());
     }
 }

@@ -11,7 +11,7 @@
 //! | kind | options | accepted values |
 //! |---|---|---|
 //! | count | `sndhwm`, `rcvhwm`, `backlog`, `max_frames_per_message`, `multicast_hops` (`0` = the OS default) | a non-negative integer |
-//! | bytes | `maxmsgsize` | a non-negative integer; `-1` = no limit |
+//! | bytes | `maxmsgsize`, `rcvhwm_bytes` | a non-negative integer; `-1` = no limit |
 //! | bytes, `-1` = OS default | `sndbuf`, `rcvbuf` | a non-negative integer |
 //! | flag | `immediate`, `ipv6`, `router_mandatory`, `router_handover`, `probe_router`, `req_relaxed`, `req_correlate`, `xpub_verbose`, `xpub_verboser`, `xpub_nodrop`, `xpub_manual`, `xsub_verbose_unsubscribe`, `invert_matching`, `router_notify_connect`, `router_notify_disconnect`, `conflate`, `stream_notify`, `multicast_loop` | `1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off` |
 //! | bit mask | `router_notify` (libzmq's single option for the two `router_notify_*` flags) | `0`–`3`: 1 = connect, 2 = disconnect |
@@ -70,6 +70,7 @@ impl Options {
     pub const NAMES: &'static [&'static str] = &[
         "sndhwm",
         "rcvhwm",
+        "rcvhwm_bytes",
         "linger",
         "sndtimeo",
         "rcvtimeo",
@@ -130,6 +131,7 @@ impl Options {
             "backlog" => self.backlog = count(v).map_err(bad)?,
             "max_frames_per_message" => self.max_frames_per_message = count(v).map_err(bad)?,
             "maxmsgsize" => self.maxmsgsize = minus_one_none(v, count).map_err(bad)?,
+            "rcvhwm_bytes" => self.rcvhwm_bytes = minus_one_none(v, count).map_err(bad)?,
             "linger" => self.linger = minus_one_none(v, millis).map_err(bad)?,
             "sndtimeo" => self.sndtimeo = minus_one_none(v, millis).map_err(bad)?,
             "rcvtimeo" => self.rcvtimeo = minus_one_none(v, millis).map_err(bad)?,
@@ -220,6 +222,9 @@ impl Options {
             "max_frames_per_message" => self.max_frames_per_message.to_string(),
             "maxmsgsize" => self
                 .maxmsgsize
+                .map_or_else(|| "-1".into(), |n| n.to_string()),
+            "rcvhwm_bytes" => self
+                .rcvhwm_bytes
                 .map_or_else(|| "-1".into(), |n| n.to_string()),
             "linger" => none_as(self.linger, "-1"),
             "sndtimeo" => none_as(self.sndtimeo, "-1"),

@@ -30,6 +30,22 @@ pub struct Options {
     /// being read (TCP flow control then pushes back on the sender). 0 = unlimited.
     /// Default 1000.
     pub rcvhwm: usize,
+    /// Bytes (all frames) of inbound messages queued per peer before the
+    /// connection stops being read, whatever RCVHWM allows: zocket's own limit,
+    /// which libzmq lacks. It bounds the memory a fast sender of large messages
+    /// can make a slow receiver hold (RCVHWM × the message size otherwise) and
+    /// drops nothing: TCP flow control pushes back on the sender, as at RCVHWM
+    /// (a `udp://` DISH drops the datagrams that find it reached, as at RCVHWM).
+    /// A single message larger than the limit still passes. `None` = no byte
+    /// limit (libzmq's behaviour). Default 2 MiB.
+    ///
+    /// ```
+    /// use zocket::{Options, SocketType};
+    /// let mut o = Options::for_type(SocketType::Pull);
+    /// assert_eq!(o.rcvhwm_bytes, Some(2 << 20));
+    /// o.rcvhwm_bytes = Some(64 << 20); // let a slow PULL buffer more
+    /// ```
+    pub rcvhwm_bytes: Option<usize>,
     /// `ZMQ_LINGER`: how long [`close`](crate::Socket::close) keeps trying to deliver
     /// queued messages. `None` = forever (libzmq's −1, the default for most types);
     /// XSUB and DISH default to zero.
@@ -140,12 +156,16 @@ pub struct Options {
     pub multicast_loop: bool,
 }
 
+/// The default of [`Options::rcvhwm_bytes`].
+const DEFAULT_RCVHWM_BYTES: usize = 2 << 20;
+
 impl Options {
     /// libzmq's defaults for a socket of type `t`.
     pub fn for_type(t: SocketType) -> Options {
         Options {
             sndhwm: 1000,
             rcvhwm: 1000,
+            rcvhwm_bytes: Some(DEFAULT_RCVHWM_BYTES),
             linger: match t {
                 SocketType::XSub | SocketType::Dish => Some(Duration::ZERO),
                 _ => None,

@@ -159,6 +159,12 @@ impl OutQueue {
     }
 }
 
+/// Whether taking `n` from `before` goes below half of `hwm` (0 = no limit).
+fn crosses_half(hwm: usize, before: usize, n: usize) -> bool {
+    let low_water = hwm.div_ceil(2);
+    hwm != 0 && before >= low_water && before.saturating_sub(n) < low_water
+}
+
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One peer's queues. Shared by the socket (producer of outbound messages, consumer
@@ -168,12 +174,17 @@ pub(crate) struct Pipe {
     id: PipeId,
     sndhwm: usize,
     rcvhwm: usize,
+    /// Bytes of inbound messages waiting before the connection stops being read
+    /// (0 = no byte limit).
+    rcvhwm_bytes: usize,
     out: Mutex<OutQueue>,
     /// Set by the engine before it waits for outbound messages.
     engine_parked: AtomicBool,
     engine_wake: Notify,
     /// Messages handed up by the engine and not yet received by the application.
     inbound: AtomicUsize,
+    /// Their bytes (all frames), counted only under a byte limit.
+    inbound_bytes: AtomicUsize,
     read_resume: Notify,
     /// The pipe is being torn down; nothing more is queued.
     terminated: AtomicBool,
@@ -193,10 +204,12 @@ impl Pipe {
             id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
             sndhwm,
             rcvhwm,
+            rcvhwm_bytes: 0,
             out: Mutex::new(OutQueue::default()),
             engine_parked: AtomicBool::new(false),
             engine_wake: Notify::new(),
             inbound: AtomicUsize::new(0),
+            inbound_bytes: AtomicUsize::new(0),
             read_resume: Notify::new(),
             terminated: AtomicBool::new(false),
             conflate: false,
@@ -205,9 +218,11 @@ impl Pipe {
         }
     }
 
-    /// A pipe with the HWMs and CONFLATE setting of `options`.
+    /// A pipe with the HWMs (in messages and in bytes) and CONFLATE setting of
+    /// `options`.
     pub(crate) fn for_options(options: &crate::options::Options) -> Pipe {
         let mut pipe = Pipe::new(options.sndhwm, options.rcvhwm);
+        pipe.rcvhwm_bytes = options.rcvhwm_bytes.unwrap_or(0);
         pipe.conflate = options.conflate;
         pipe
     }
@@ -224,6 +239,7 @@ impl Pipe {
     /// A pipe to a udp:// destination, with the HWMs of `options` (never conflated).
     pub(crate) fn for_datagrams(options: &crate::options::Options) -> Pipe {
         let mut pipe = Pipe::new(options.sndhwm, options.rcvhwm);
+        pipe.rcvhwm_bytes = options.rcvhwm_bytes.unwrap_or(0);
         pipe.datagram = true;
         pipe
     }
@@ -417,26 +433,38 @@ impl Pipe {
         self.engine_wake.notify_one();
     }
 
-    /// The engine handed `n` messages up.
-    pub(crate) fn add_inbound(&self, n: usize) {
+    /// The engine handed `n` messages of `bytes` bytes up.
+    pub(crate) fn add_inbound(&self, n: usize, bytes: usize) {
         self.inbound.fetch_add(n, Ordering::AcqRel);
+        if self.rcvhwm_bytes != 0 {
+            self.inbound_bytes.fetch_add(bytes, Ordering::AcqRel);
+        }
     }
 
-    /// The application took (or discarded) `n` messages of this pipe.
-    pub(crate) fn take_inbound(&self, n: usize) {
+    /// The application took (or discarded) `n` messages of `bytes` bytes of this
+    /// pipe.
+    pub(crate) fn take_inbound(&self, n: usize, bytes: usize) {
         if n == 0 {
             return;
         }
+        // Resume reading at the low-water marks (half the HWMs), as libzmq does.
         let before = self.inbound.fetch_sub(n, Ordering::AcqRel);
-        // Resume reading at the low-water mark (half the HWM), as libzmq does.
-        let low_water = self.rcvhwm.div_ceil(2);
-        if self.rcvhwm != 0 && before >= low_water && before - n < low_water {
+        let mut resume = crosses_half(self.rcvhwm, before, n);
+        if self.rcvhwm_bytes != 0 {
+            let before = self.inbound_bytes.fetch_sub(bytes, Ordering::AcqRel);
+            resume |= crosses_half(self.rcvhwm_bytes, before, bytes);
+        }
+        if resume {
             self.read_resume.notify_one();
         }
     }
 
-    /// How many more messages may be handed up before RCVHWM is reached.
+    /// How many more messages may be handed up before RCVHWM is reached (none
+    /// once the byte limit is).
     pub(crate) fn inbound_room(&self) -> usize {
+        if self.bytes_full() {
+            return 0;
+        }
         if self.rcvhwm == 0 {
             return usize::MAX;
         }
@@ -444,9 +472,15 @@ impl Pipe {
             .saturating_sub(self.inbound.load(Ordering::Acquire))
     }
 
-    /// Whether the engine must stop reading: RCVHWM messages are waiting.
+    /// Whether the engine must stop reading: RCVHWM messages, or the byte limit's
+    /// worth of them, are waiting.
     pub(crate) fn inbound_full(&self) -> bool {
-        self.rcvhwm != 0 && self.inbound.load(Ordering::Acquire) >= self.rcvhwm
+        (self.rcvhwm != 0 && self.inbound.load(Ordering::Acquire) >= self.rcvhwm)
+            || self.bytes_full()
+    }
+
+    fn bytes_full(&self) -> bool {
+        self.rcvhwm_bytes != 0 && self.inbound_bytes.load(Ordering::Acquire) >= self.rcvhwm_bytes
     }
 
     /// Waits until the application has taken enough messages to read again.
@@ -718,5 +752,30 @@ mod tests {
         pipe.try_push(Outbound::Message(Message::from("v")))
             .unwrap();
         assert!(w.written.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn reading_resumes_below_half_of_the_byte_limit() {
+        let mut o = crate::options::Options::for_type(zocket_proto::SocketType::Pull);
+        o.rcvhwm_bytes = Some(1000);
+        let pipe = Pipe::for_options(&o);
+        pipe.add_inbound(4, 1200);
+        assert!(pipe.inbound_full());
+        let resumed = pipe.wait_read_resume();
+        tokio::pin!(resumed);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(resumed.as_mut().poll(&mut cx).is_pending());
+        // 700 bytes left: below the limit, above its half; the waiting engine
+        // sleeps on (one that checks again may read).
+        pipe.take_inbound(1, 500);
+        assert!(!pipe.inbound_full());
+        assert!(resumed.as_mut().poll(&mut cx).is_pending());
+        pipe.take_inbound(1, 300);
+        assert!(resumed.as_mut().poll(&mut cx).is_ready(), "400 bytes left");
+        // Without a byte limit, bytes are not counted.
+        let unlimited = Pipe::new(0, 0);
+        unlimited.add_inbound(1, usize::MAX);
+        assert!(!unlimited.inbound_full());
+        unlimited.take_inbound(1, usize::MAX);
     }
 }

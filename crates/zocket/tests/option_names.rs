@@ -72,6 +72,7 @@ fn every_name_sets_its_own_field() {
     let samples: &[(&str, &str)] = &[
         ("sndhwm", "10"),
         ("rcvhwm", "20"),
+        ("rcvhwm_bytes", "-1"),
         ("linger", "250ms"),
         ("sndtimeo", "2s"),
         ("rcvtimeo", "1500ms"),

@@ -196,6 +196,24 @@ async fn immediate_queues_only_to_completed_connections_and_survives_reconnect()
     }
 }
 
+/// Sends 64 KiB messages until one waits 300 ms for room; returns how many went,
+/// failing if `most` went without a wait.
+async fn sent_until_pushed_back(push: &Socket, most: usize) -> usize {
+    let body = bytes::Bytes::from(vec![1u8; 64 * 1024]);
+    let mut sent = 0usize;
+    loop {
+        match push
+            .send_timeout(body.clone(), Some(Duration::from_millis(300)))
+            .await
+        {
+            Ok(()) => sent += 1,
+            Err(Error::Timeout) => return sent,
+            Err(e) => panic!("{e}"),
+        }
+        assert!(sent < most, "the sender was never pushed back");
+    }
+}
+
 #[tokio::test]
 async fn rcvhwm_pushes_back_on_the_sender() {
     let pull = Socket::new(SocketType::Pull).unwrap();
@@ -209,20 +227,31 @@ async fn rcvhwm_pushes_back_on_the_sender() {
     push.set_options(o).unwrap();
     push.connect(&ep).await.unwrap();
     // 64 KiB messages fill the kernel buffers quickly; the receiver reads nothing.
-    let body = bytes::Bytes::from(vec![1u8; 64 * 1024]);
-    let mut sent = 0usize;
-    loop {
-        match push
-            .send_timeout(body.clone(), Some(Duration::from_millis(300)))
-            .await
-        {
-            Ok(()) => sent += 1,
-            Err(Error::Timeout) => break,
-            Err(e) => panic!("{e}"),
-        }
-        assert!(sent < 10_000, "the sender was never pushed back");
-    }
+    let sent = sent_until_pushed_back(&push, 10_000).await;
     // Everything sent is delivered once the receiver reads.
+    for _ in 0..sent {
+        assert_eq!(recv(&pull).await[0].len(), 64 * 1024);
+    }
+}
+
+#[tokio::test]
+async fn the_inbound_byte_limit_pushes_back_before_rcvhwm() {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let mut o = pull.options();
+    assert_eq!(o.rcvhwm, 1000);
+    o.rcvhwm_bytes = Some(256 * 1024);
+    o.rcvbuf = Some(64 * 1024);
+    pull.set_options(o).unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let push = Socket::new(SocketType::Push).unwrap();
+    let mut o = push.options();
+    o.sndhwm = 10;
+    o.sndbuf = Some(64 * 1024);
+    push.set_options(o).unwrap();
+    push.connect(&ep).await.unwrap();
+    // RCVHWM alone would take 1000 messages of 64 KiB (64 MiB); the byte limit
+    // about four, the kernel buffers and SNDHWM a few dozen more.
+    let sent = sent_until_pushed_back(&push, 200).await;
     for _ in 0..sent {
         assert_eq!(recv(&pull).await[0].len(), 64 * 1024);
     }
