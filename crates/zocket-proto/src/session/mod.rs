@@ -462,10 +462,12 @@ impl Session {
 
     fn put_frame(&mut self, more: bool, body: &Bytes) {
         if body.len() >= ZERO_COPY_THRESHOLD {
-            frame::encode_header(more, false, body.len(), self.outbox.buf());
+            let room = frame::header_len(body.len());
+            frame::encode_header(more, false, body.len(), self.outbox.buf_for(room));
             self.outbox.push_shared(body.clone());
         } else {
-            frame::encode_frame(more, false, body, self.outbox.buf());
+            let room = frame::header_len(body.len()) + body.len();
+            frame::encode_frame(more, false, body, self.outbox.buf_for(room));
         }
     }
 
@@ -478,7 +480,7 @@ impl Session {
             return Err(UsageError::NotReady);
         }
         if frames.len() < ZERO_COPY_THRESHOLD {
-            self.outbox.buf().extend_from_slice(&frames);
+            self.outbox.buf_for(frames.len()).extend_from_slice(&frames);
         } else {
             self.outbox.push_shared(frames);
         }
@@ -513,7 +515,7 @@ impl Session {
             return Err(UsageError::NotReady);
         }
         if frames.len() < ZERO_COPY_THRESHOLD {
-            self.outbox.buf().extend_from_slice(&frames);
+            self.outbox.buf_for(frames.len()).extend_from_slice(&frames);
             Ok(Some(frames))
         } else {
             self.outbox.push_shared(frames.freeze());

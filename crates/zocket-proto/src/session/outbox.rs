@@ -11,6 +11,12 @@ use bytes::{Bytes, BytesMut};
 /// Bodies at least this large are queued by reference instead of copied.
 pub const ZERO_COPY_THRESHOLD: usize = 8192;
 
+/// Size of each buffer data is copied into (64 KiB). A full one is sealed and a
+/// new one started, rather than grown: a growing buffer doubles, and while a slow
+/// peer holds its written chunks, each doubling allocates anew (1 MiB per
+/// connection for a 256 KiB write batch).
+const CHUNK: usize = 64 * 1024;
+
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     queue: VecDeque<Bytes>,
@@ -19,8 +25,19 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
-    /// The buffer to append small data to.
+    /// The buffer to append small data to (control commands: it may grow).
     pub(crate) fn buf(&mut self) -> &mut BytesMut {
+        &mut self.pending
+    }
+
+    /// The buffer to append `n` bytes of data to, with room for them: the current
+    /// one if they fit, else a new one of [`CHUNK`] bytes (or `n`).
+    pub(crate) fn buf_for(&mut self, n: usize) -> &mut BytesMut {
+        if self.pending.capacity() - self.pending.len() < n {
+            self.seal();
+            // Reuses the storage in place if every chunk cut from it was written.
+            self.pending.reserve(n.max(CHUNK));
+        }
         &mut self.pending
     }
 
@@ -58,5 +75,35 @@ impl Outbox {
         self.queue.clear();
         self.pending.clear();
         self.queued_bytes = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copied_data_fills_fixed_chunks_instead_of_a_doubling_buffer() {
+        let mut outbox = Outbox::default();
+        let mut popped = Vec::new();
+        for i in 0..1000u32 {
+            let frame = [i as u8; 300];
+            outbox.buf_for(frame.len()).extend_from_slice(&frame);
+            assert!(outbox.pending.capacity() <= CHUNK, "grew at frame {i}");
+            // A slow peer: written chunks are held for a while.
+            if i % 400 == 399 {
+                popped.extend(std::iter::from_fn(|| outbox.pop()));
+            }
+        }
+        popped.extend(std::iter::from_fn(|| outbox.pop()));
+        assert!(popped.iter().all(|c| c.len() <= CHUNK));
+        let all: Vec<u8> = popped.concat();
+        assert_eq!(all.len(), 300_000);
+        assert!(
+            all.chunks(300)
+                .enumerate()
+                .all(|(i, f)| f == [i as u8; 300])
+        );
+        assert_eq!(outbox.len(), 0);
     }
 }
