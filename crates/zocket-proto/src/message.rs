@@ -28,6 +28,7 @@ enum Repr {
 
 impl Message {
     /// A message of one frame.
+    #[inline]
     pub fn single(frame: impl Into<Bytes>) -> Self {
         Message {
             repr: Repr::Single(frame.into()),
@@ -50,6 +51,7 @@ impl Message {
     }
 
     /// The number of frames.
+    #[inline]
     pub fn len(&self) -> usize {
         match &self.repr {
             Repr::Single(_) => 1,
@@ -58,11 +60,13 @@ impl Message {
     }
 
     /// Whether the message has no frame.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The frames, in order.
+    #[inline]
     pub fn frames(&self) -> &[Bytes] {
         match &self.repr {
             Repr::Single(b) => std::slice::from_ref(b),
@@ -71,23 +75,30 @@ impl Message {
     }
 
     /// The frame at `index`, if any.
+    #[inline]
     pub fn get(&self, index: usize) -> Option<&Bytes> {
         self.frames().get(index)
     }
 
     /// The first frame, if any.
+    #[inline]
     pub fn first(&self) -> Option<&Bytes> {
         self.frames().first()
     }
 
     /// The last frame, if any.
+    #[inline]
     pub fn last(&self) -> Option<&Bytes> {
         self.frames().last()
     }
 
     /// Total payload bytes over all frames.
+    #[inline]
     pub fn byte_len(&self) -> usize {
-        self.frames().iter().map(Bytes::len).sum()
+        match &self.repr {
+            Repr::Single(b) => b.len(),
+            Repr::Multi(v) => v.iter().map(Bytes::len).sum(),
+        }
     }
 
     fn make_multi(&mut self) -> &mut Vec<Bytes> {
