@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use zocket::{Error, Message, MonitorEvent, Socket, SocketType};
+use zocket::{Error, Message, MonitorEvent, Options, Socket, SocketType};
 
 const T: Duration = Duration::from_secs(5);
 
@@ -32,16 +32,21 @@ async fn push_to_pull_in_order_multipart_and_large() {
     assert_eq!(recv(&pull).await, multi);
 }
 
-#[tokio::test]
-async fn push_queues_before_the_peer_exists() {
-    let push = Socket::new(SocketType::Push).unwrap();
-    // Reserve a port, then free it so the PULL can bind it later.
+/// A loopback endpoint with a port that was free a moment ago (reserved, then
+/// released), for a socket to bind after its peer connected.
+fn free_endpoint() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let ep = format!("tcp://127.0.0.1:{port}");
+    format!("tcp://127.0.0.1:{port}")
+}
+
+#[tokio::test]
+async fn push_queues_before_the_peer_exists() {
+    let push = Socket::new(SocketType::Push).unwrap();
+    let ep = free_endpoint();
     push.connect(&ep).await.unwrap();
     push.send("early").await.unwrap();
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -126,12 +131,7 @@ async fn one_shot_sender_loses_nothing_with_linger() {
 
 #[tokio::test]
 async fn reconnects_after_the_peer_restarts() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let ep = format!("tcp://127.0.0.1:{port}");
+    let ep = free_endpoint();
     let push = Socket::new(SocketType::Push).unwrap();
     push.connect(&ep).await.unwrap();
     let pull = Socket::new(SocketType::Pull).unwrap();
@@ -161,12 +161,7 @@ async fn reconnects_after_the_peer_restarts() {
 
 #[tokio::test]
 async fn immediate_queues_only_to_completed_connections_and_survives_reconnect() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let ep = format!("tcp://127.0.0.1:{port}");
+    let ep = free_endpoint();
     let push = Socket::new(SocketType::Push).unwrap();
     let mut o = push.options();
     o.immediate = true;
@@ -214,18 +209,28 @@ async fn sent_until_pushed_back(push: &Socket, most: usize) -> usize {
     }
 }
 
-#[tokio::test]
-async fn rcvhwm_pushes_back_on_the_sender() {
+/// A PULL bound on loopback and a PUSH connected to it, each with its options
+/// changed by the given function.
+async fn push_pull_with(
+    pull_options: impl FnOnce(&mut Options),
+    push_options: impl FnOnce(&mut Options),
+) -> (Socket, Socket) {
     let pull = Socket::new(SocketType::Pull).unwrap();
     let mut o = pull.options();
-    o.rcvhwm = 10;
+    pull_options(&mut o);
     pull.set_options(o).unwrap();
     let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
     let push = Socket::new(SocketType::Push).unwrap();
     let mut o = push.options();
-    o.sndhwm = 10;
+    push_options(&mut o);
     push.set_options(o).unwrap();
     push.connect(&ep).await.unwrap();
+    (push, pull)
+}
+
+#[tokio::test]
+async fn rcvhwm_pushes_back_on_the_sender() {
+    let (push, pull) = push_pull_with(|o| o.rcvhwm = 10, |o| o.sndhwm = 10).await;
     // 64 KiB messages fill the kernel buffers quickly; the receiver reads nothing.
     let sent = sent_until_pushed_back(&push, 10_000).await;
     // Everything sent is delivered once the receiver reads.
@@ -236,19 +241,18 @@ async fn rcvhwm_pushes_back_on_the_sender() {
 
 #[tokio::test]
 async fn the_inbound_byte_limit_pushes_back_before_rcvhwm() {
-    let pull = Socket::new(SocketType::Pull).unwrap();
-    let mut o = pull.options();
-    assert_eq!(o.rcvhwm, 1000);
-    o.rcvhwm_bytes = Some(256 * 1024);
-    o.rcvbuf = Some(64 * 1024);
-    pull.set_options(o).unwrap();
-    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
-    let push = Socket::new(SocketType::Push).unwrap();
-    let mut o = push.options();
-    o.sndhwm = 10;
-    o.sndbuf = Some(64 * 1024);
-    push.set_options(o).unwrap();
-    push.connect(&ep).await.unwrap();
+    let (push, pull) = push_pull_with(
+        |o| {
+            assert_eq!(o.rcvhwm, 1000);
+            o.rcvhwm_bytes = Some(256 * 1024);
+            o.rcvbuf = Some(64 * 1024);
+        },
+        |o| {
+            o.sndhwm = 10;
+            o.sndbuf = Some(64 * 1024);
+        },
+    )
+    .await;
     // RCVHWM alone would take 1000 messages of 64 KiB (64 MiB); the byte limit
     // about four, the kernel buffers and SNDHWM a few dozen more.
     let sent = sent_until_pushed_back(&push, 200).await;
@@ -307,12 +311,7 @@ async fn malformed_and_unsupported_endpoints() {
 
 #[tokio::test]
 async fn conflate_keeps_only_the_newest_message_outbound() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let ep = format!("tcp://127.0.0.1:{port}");
+    let ep = free_endpoint();
     let push = Socket::new(SocketType::Push).unwrap();
     let mut o = push.options();
     o.conflate = true;
@@ -334,13 +333,7 @@ async fn conflate_keeps_only_the_newest_message_outbound() {
 
 #[tokio::test]
 async fn conflate_keeps_only_the_newest_message_inbound() {
-    let pull = Socket::new(SocketType::Pull).unwrap();
-    let mut o = pull.options();
-    o.conflate = true;
-    pull.set_options(o).unwrap();
-    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
-    let push = Socket::new(SocketType::Push).unwrap();
-    push.connect(&ep).await.unwrap();
+    let (push, pull) = push_pull_with(|o| o.conflate = true, |_| {}).await;
     for i in 0..100u32 {
         push.send(i.to_be_bytes().to_vec()).await.unwrap();
     }
