@@ -111,4 +111,15 @@ mod tests {
         assert_eq!(header_len(255), 2);
         assert_eq!(header_len(256), 9);
     }
+
+    #[test]
+    fn a_one_frame_message_encodes_as_its_frame() {
+        for len in [0, 1, 255, 256, 70_000] {
+            let body = vec![5u8; len];
+            let (mut as_message, mut as_frame) = (BytesMut::new(), BytesMut::new());
+            encode_message(&Message::from(body.clone()), &mut as_message);
+            encode_frame(false, false, &body, &mut as_frame);
+            assert_eq!(as_message, as_frame, "{len} bytes");
+        }
+    }
 }
