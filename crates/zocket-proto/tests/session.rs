@@ -66,6 +66,18 @@ fn router_ready(now: Instant) -> Session {
     s
 }
 
+/// A PULL session with the given frame-size limit, past its handshake with a
+/// libzmq PUSH.
+fn pull_ready(max_frame_size: Option<u64>, now: Instant) -> Session {
+    let config = SessionConfig::new(SocketType::Pull)
+        .with_limits(Limits::default().with_max_frame_size(max_frame_size));
+    let mut s = Session::new(config, now).unwrap();
+    s.handle_input(&libzmq_greeting(1), now).unwrap();
+    s.handle_input(&ready_of("PUSH"), now).unwrap();
+    events(&mut s);
+    s
+}
+
 #[test]
 fn greeting_is_sent_before_anything_is_received() {
     let now = Instant::now();
@@ -611,12 +623,7 @@ fn two_sessions_talk_to_each_other() {
 fn short_frame_over_max_frame_size_is_refused_like_a_long_one() {
     // Short data frames take a fast path; its limits must be the decoder's.
     let now = Instant::now();
-    let config = SessionConfig::new(SocketType::Pull)
-        .with_limits(Limits::default().with_max_frame_size(Some(10)));
-    let mut s = Session::new(config, now).unwrap();
-    s.handle_input(&libzmq_greeting(1), now).unwrap();
-    s.handle_input(&ready_of("PUSH"), now).unwrap();
-    events(&mut s);
+    let mut s = pull_ready(Some(10), now);
     let mut wire = b"\x00\x0a0123456789".to_vec();
     wire.extend_from_slice(b"\x00\x0b0123456789A");
     let err = s.handle_input(&wire, now).unwrap_err();
@@ -631,6 +638,46 @@ fn short_frame_over_max_frame_size_is_refused_like_a_long_one() {
         events(&mut s),
         [Event::Message(Message::from("0123456789"))],
         "the frame within the limit is delivered"
+    );
+}
+
+#[test]
+fn long_frames_are_limited_and_split_like_short_ones() {
+    // Whole long data frames take the fast path too; partial ones, frames with
+    // reserved flag bits and frames over the limit go to the general decoder.
+    let now = Instant::now();
+    let mut s = pull_ready(Some(300), now);
+    let long = |flags: u8, body: &[u8]| {
+        let mut f = vec![flags];
+        f.extend_from_slice(&(body.len() as u64).to_be_bytes());
+        f.extend_from_slice(body);
+        f
+    };
+    let mut wire = long(0x03, b"ab"); // MORE, long form for a short body
+    wire.extend(long(0x02, &[b'x'; 300]));
+    wire.extend(long(0x42, b"reserved bit")); // ignored, as libzmq does
+    let half = long(0x02, &[b'y'; 280]);
+    wire.extend_from_slice(&half[..100]);
+    s.handle_input(&wire, now).unwrap();
+    s.handle_input(&half[100..], now).unwrap();
+    let err = s.handle_input(&long(0x02, &[b'z'; 301]), now).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Protocol(ProtocolError::FrameTooLarge {
+            size: 301,
+            limit: 300
+        })
+    );
+    assert_eq!(
+        events(&mut s),
+        [
+            Event::Message(Message::from_frames(vec![
+                Bytes::from("ab"),
+                Bytes::from(vec![b'x'; 300])
+            ])),
+            Event::Message(Message::from("reserved bit")),
+            Event::Message(Message::from(vec![b'y'; 280])),
+        ]
     );
 }
 
@@ -738,4 +785,45 @@ fn a_peer_declaring_a_huge_frame_gets_no_huge_buffer() {
     assert!(read_like_an_engine(&mut s, &wire, now).is_empty());
     s.reserve_input(64 * 1024);
     assert!(s.input_buffer().capacity() <= 5000 + zocket_proto::session::BODY_READ_AHEAD);
+}
+
+proptest::proptest! {
+    /// Messages of short and long frames, cut anywhere: what the fast path and
+    /// the general decoder assemble between them is what was sent.
+    #[test]
+    fn messages_of_short_and_long_frames_arrive_whole_in_any_chunking(
+        sizes in proptest::collection::vec(proptest::collection::vec(0usize..600, 1..4), 1..8),
+        cuts in proptest::collection::vec(proptest::sample::select(vec![1usize, 2, 3, 7, 64, 300, 4096]), 1..6),
+    ) {
+        let now = Instant::now();
+        let mut s = pull_ready(None, now);
+        let sent: Vec<Message> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, frames)| {
+                Message::from_frames(frames.iter().map(|&n| Bytes::from(vec![i as u8; n])).collect())
+            })
+            .collect();
+        let mut wire = BytesMut::new();
+        for m in &sent {
+            zocket_proto::frame::encode_message(m, &mut wire);
+        }
+        let mut at = 0;
+        for step in cuts.iter().cycle() {
+            if at == wire.len() {
+                break;
+            }
+            let end = (at + step).min(wire.len());
+            s.handle_input(&wire[at..end], now).unwrap();
+            at = end;
+        }
+        let got: Vec<Message> = events(&mut s)
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Message(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        proptest::prop_assert_eq!(got, sent);
+    }
 }

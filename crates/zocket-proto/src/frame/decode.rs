@@ -167,27 +167,37 @@ impl FrameDecoder {
         }))
     }
 
-    /// Takes one whole short data frame (flags 0 or MORE, body at most 255 bytes
-    /// and within the limits) off the front of `buf`, if the decoder is between
-    /// frames and `buf` starts with one; returns its MORE flag and body. Anything
-    /// else — a command, a long or reserved-flag header, a frame not all there, an
-    /// error — is left for [`decode`](Self::decode), which reports it. This is the
-    /// common case of a stream of small messages, without the general bookkeeping.
+    /// Takes one whole data frame (flags 0 or MORE, short or long form, within
+    /// the limits) off the front of `buf`, if the decoder is between frames and
+    /// `buf` holds all of it; returns its MORE flag and body. Anything else — a
+    /// command, a header with reserved flags, a frame not all there, an error —
+    /// is left for [`decode`](Self::decode), which reports it. This is the common
+    /// case of a stream of messages that fit a read, without the general
+    /// bookkeeping.
     #[inline]
-    pub(crate) fn take_short_data(&mut self, buf: &mut BytesMut) -> Option<(bool, Bytes)> {
+    pub(crate) fn take_whole_data(&mut self, buf: &mut BytesMut) -> Option<(bool, Bytes)> {
         if self.in_body || self.error.is_some() {
             return None;
         }
         let (&flags, rest) = buf.split_first()?;
-        if flags & !FLAG_MORE != 0 {
+        let (header, size) = match flags {
+            0 | FLAG_MORE => (SHORT_HEADER, u64::from(*rest.first()?)),
+            f if f == FLAG_LONG || f == FLAG_LONG | FLAG_MORE => {
+                let size: [u8; 8] = rest.get(..LONG_HEADER - 1)?.try_into().ok()?;
+                (LONG_HEADER, u64::from_be_bytes(size))
+            }
+            _ => return None,
+        };
+        if size > self.frame_limit {
             return None;
         }
-        let size = usize::from(*rest.first()?);
-        if rest.len() <= size || size as u64 > self.frame_limit {
+        // Cannot truncate: the limit is at most HARD_LIMIT <= usize::MAX.
+        let end = header.checked_add(size as usize)?;
+        if buf.len() < end {
             return None;
         }
-        let mut body = buf.split_to(SHORT_HEADER + size).freeze();
-        body.advance(SHORT_HEADER);
+        let mut body = buf.split_to(end).freeze();
+        body.advance(header);
         Some((flags & FLAG_MORE != 0, body))
     }
 

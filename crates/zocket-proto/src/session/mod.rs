@@ -265,7 +265,7 @@ impl Session {
             self.on_greeting(peer)?;
         }
         loop {
-            if self.plain_data() && self.take_short_data() {
+            if self.plain_data() && self.take_whole_data() {
                 self.timers.on_traffic();
             }
             let Some(frame) = self.decoder.decode(&mut self.input.buf)? else {
@@ -284,7 +284,7 @@ impl Session {
     }
 
     /// Whether data frames may take the fast path of
-    /// [`take_short_data`](Self::take_short_data): messages flow, no other event is
+    /// [`take_whole_data`](Self::take_whole_data): messages flow, no other event is
     /// queued before them, and this socket type gives no message a special meaning.
     fn plain_data(&self) -> bool {
         let ours = self.config.socket_type();
@@ -294,15 +294,15 @@ impl Session {
             && !ours.is_single_frame()
     }
 
-    /// Takes the short data frames at the front of the input, assembling messages
+    /// Takes the whole data frames at the front of the input, assembling messages
     /// as [`on_frame`](Self::on_frame) would; stops at anything else (left for the
     /// general decoder) and before a frame that would break the frame-count limit
     /// (which the general path then reports). Returns whether it took any.
-    fn take_short_data(&mut self) -> bool {
+    fn take_whole_data(&mut self) -> bool {
         let max_frames = self.config.limits().max_frames_per_message();
         let mut took = false;
         while self.partial.len() < max_frames {
-            let Some((more, body)) = self.decoder.take_short_data(&mut self.input.buf) else {
+            let Some((more, body)) = self.decoder.take_whole_data(&mut self.input.buf) else {
                 break;
             };
             took = true;
