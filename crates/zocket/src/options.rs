@@ -36,8 +36,8 @@ pub struct Options {
     /// can make a slow receiver hold (RCVHWM × the message size otherwise) and
     /// drops nothing: TCP flow control pushes back on the sender, as at RCVHWM
     /// (a `udp://` DISH drops the datagrams that find it reached, as at RCVHWM).
-    /// A single message larger than the limit still passes. `None` = no byte
-    /// limit (libzmq's behaviour). Default 2 MiB.
+    /// A single message larger than the limit still passes. `None` (or, as for
+    /// the HWMs, 0) = no byte limit (libzmq's behaviour). Default 2 MiB.
     ///
     /// ```
     /// use zocket::{Options, SocketType};
