@@ -37,7 +37,6 @@ pub mod options;
 mod pattern;
 mod pipe;
 pub mod proxy;
-mod raw_engine;
 mod socket;
 mod transport;
 pub mod typed;

@@ -86,9 +86,9 @@ impl Target {
 /// Runs the engine the socket type speaks: raw bytes for STREAM, ZMTP otherwise.
 async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnInfo) -> EngineExit {
     if core.socket_type == zocket_proto::SocketType::Stream {
-        crate::raw_engine::run(core, conn.rd, SharedWrite(conn.wr), pipe, info).await
+        engine::raw::run(core, conn.rd, SharedWrite(conn.wr), pipe, info).await
     } else {
-        engine::run(core, conn.rd, conn.wr, pipe, info).await
+        engine::zmtp::run(core, conn.rd, conn.wr, pipe, info).await
     }
 }
 

@@ -1,5 +1,5 @@
-//! The engine: one task per connection, driving a `zocket_proto::Session` over a
-//! byte stream.
+//! The ZMTP engine: one task per connection, driving a `zocket_proto::Session`
+//! over a byte stream.
 //!
 //! Reads are decoded into many messages at once and handed up in one batch; queued
 //! outbound messages are drained from the pipe in batches and leave in vectored
@@ -8,7 +8,6 @@
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -16,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 use zocket_proto::{Command, Event, Session};
 
+use super::{ConnInfo, EngineExit};
 use crate::core::Core;
 use crate::monitor::MonitorEvent;
 use crate::pipe::{Outbound, Pipe};
@@ -29,85 +29,6 @@ const DRAIN_BATCH: usize = 512;
 const READ_CHUNK: usize = 64 * 1024;
 /// Most slices per vectored write.
 const MAX_IOV: usize = 64;
-
-/// Where a connection came from, for monitor events.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnInfo {
-    /// The bound endpoint (accepted connections) or the connect endpoint.
-    pub(crate) endpoint: String,
-    /// The peer's address.
-    pub(crate) peer: Option<SocketAddr>,
-}
-
-/// Why an engine stopped.
-#[derive(Debug)]
-pub(crate) enum EngineExit {
-    /// The peer closed the connection.
-    PeerClosed,
-    /// The socket is closing and everything queued was written (or linger expired).
-    Closed,
-    /// The pipe was terminated (unbind/disconnect).
-    Terminated,
-    /// An I/O error.
-    Io(std::io::Error),
-    /// The peer broke the protocol or the handshake/heartbeat timed out.
-    Protocol {
-        /// The error.
-        error: zocket_proto::Error,
-        /// Whether the handshake had completed.
-        after_handshake: bool,
-    },
-    /// The pattern refused the peer (e.g. a second PAIR peer).
-    Refused(String),
-}
-
-impl EngineExit {
-    /// Whether a connecter should stop reconnecting (libzmq: protocol errors end
-    /// reconnection for that endpoint).
-    pub(crate) fn is_fatal_for_endpoint(&self) -> bool {
-        matches!(
-            self,
-            EngineExit::Protocol {
-                error: zocket_proto::Error::Protocol(_),
-                ..
-            }
-        )
-    }
-
-    pub(crate) fn reason(&self) -> String {
-        match self {
-            EngineExit::PeerClosed => "peer closed the connection".into(),
-            EngineExit::Closed => "socket closed".into(),
-            EngineExit::Terminated => "endpoint removed".into(),
-            EngineExit::Io(e) => format!("I/O error: {e}"),
-            EngineExit::Protocol { error, .. } => error.to_string(),
-            EngineExit::Refused(why) => why.clone(),
-        }
-    }
-
-    /// The monitor event for this exit.
-    pub(crate) fn event(&self, info: &ConnInfo) -> MonitorEvent {
-        match self {
-            EngineExit::Protocol {
-                error,
-                after_handshake: false,
-            } => MonitorEvent::HandshakeFailed {
-                endpoint: info.endpoint.clone(),
-                peer: info.peer,
-                reason: error.to_string(),
-                protocol_code: match error {
-                    zocket_proto::Error::Protocol(p) => Some(p.zmq_code()),
-                    _ => None,
-                },
-            },
-            _ => MonitorEvent::Disconnected {
-                endpoint: info.endpoint.clone(),
-                peer: info.peer,
-                reason: self.reason(),
-            },
-        }
-    }
-}
 
 fn apply(session: &mut Session, out: Outbound, spent: &mut Vec<BytesMut>) {
     // The session is ready whenever this is called, messages from the socket are

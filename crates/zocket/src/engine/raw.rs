@@ -11,8 +11,8 @@ use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use zocket_proto::{Message, Metadata, PeerInfo, Version};
 
+use super::{ConnInfo, EngineExit};
 use crate::core::Core;
-use crate::engine::{ConnInfo, EngineExit};
 use crate::pipe::{Outbound, Pipe};
 
 /// Bytes offered to each read (libzmq's `ZMQ_IN_BATCH_SIZE` is 8 KiB; more is fine).
