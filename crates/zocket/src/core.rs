@@ -395,8 +395,17 @@ impl Core {
         self.recv_ready.notify_waiters();
     }
 
-    /// A peer subscribed or cancelled.
-    pub(crate) fn subscription(&self, pipe: &Arc<Pipe>, subscribe: bool, topic: Bytes) {
+    /// A peer subscribed or cancelled (or joined or left a group), after the
+    /// messages in `before` (handed up first, so that messages and subscriptions
+    /// keep the order they arrived in; left empty).
+    pub(crate) fn subscription(
+        &self,
+        pipe: &Arc<Pipe>,
+        before: &mut VecDeque<Message>,
+        subscribe: bool,
+        topic: Bytes,
+    ) {
+        self.push_inbound(pipe, before);
         let mut st = self.state();
         let Some(msg) = st.pattern.subscription(pipe.id(), subscribe, topic) else {
             return;

@@ -215,12 +215,10 @@ where
                             });
                         }
                         Event::Subscribe(t) | Event::Join(t) => {
-                            core.push_inbound(pipe, &mut inbound);
-                            core.subscription(pipe, true, t);
+                            core.subscription(pipe, &mut inbound, true, t);
                         }
                         Event::Cancel(t) | Event::Leave(t) => {
-                            core.push_inbound(pipe, &mut inbound);
-                            core.subscription(pipe, false, t);
+                            core.subscription(pipe, &mut inbound, false, t);
                         }
                         _ => {}
                     }

@@ -249,12 +249,10 @@ fn deliver(core: &Arc<Core>, pipe: &Arc<Pipe>, traffic: Vec<Outbound>) {
         match out {
             Outbound::Message(m) => messages.push_back(m),
             Outbound::Subscribe(t) | Outbound::Join(t) => {
-                core.push_inbound(pipe, &mut messages);
-                core.subscription(pipe, true, t);
+                core.subscription(pipe, &mut messages, true, t);
             }
             Outbound::Cancel(t) | Outbound::Leave(t) => {
-                core.push_inbound(pipe, &mut messages);
-                core.subscription(pipe, false, t);
+                core.subscription(pipe, &mut messages, false, t);
             }
             Outbound::Encoded { .. } => {
                 unreachable!("inproc pipes carry messages, never encoded frames")
