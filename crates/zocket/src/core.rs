@@ -48,10 +48,11 @@ impl State {
     fn send(&mut self, msg: Message) -> Result<(), SendError> {
         let sent = self.pattern.send(msg, &self.options);
         if sent.is_ok() && self.pattern.discards_inbound_on_send() {
-            for stale in self.inbound.drain(..) {
+            while let Some(stale) = self.inbound.front() {
                 stale
                     .pipe
                     .take_inbound(stale.msgs.len(), bytes_of(&stale.msgs));
+                self.pop_run();
             }
         }
         sent
@@ -777,5 +778,18 @@ mod tests {
             200 * 1024
         );
         assert!(!pipe.inbound_full());
+    }
+
+    #[test]
+    fn a_req_send_discards_stale_replies_and_keeps_their_room() {
+        let core = Core::new(SocketType::Req).unwrap();
+        let pipe = Arc::new(Pipe::new(0, 0));
+        core.attach(&pipe);
+        // A reply that arrived before any request (a stale one) waits.
+        core.push_inbound(&pipe, &mut texts(&["stale"]));
+        core.try_send_once(Message::from("request")).unwrap();
+        assert!(core.try_recv_once().unwrap().is_none(), "discarded");
+        assert_eq!(core.state().spare.len(), 1, "its queue kept for reuse");
+        assert_eq!(pipe.inbound_room(), usize::MAX);
     }
 }
