@@ -653,8 +653,21 @@ impl<'a, T, F: FnOnce() -> Attempt<'a, T> + Unpin> Future for FirstTry<'a, T, F>
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if let Some(first) = this.first.take() {
+            // An attempt spends the task's cooperative budget, as tokio's own
+            // channels do: a loop of sends that never wait (a PUB's) yields now
+            // and then, so that the connection tasks sharing its thread run.
+            let coop = match tokio::task::coop::poll_proceed(cx) {
+                Poll::Ready(coop) => coop,
+                Poll::Pending => {
+                    this.first = Some(first);
+                    return Poll::Pending;
+                }
+            };
             match first() {
-                Attempt::Done(result) => return Poll::Ready(result),
+                Attempt::Done(result) => {
+                    coop.made_progress();
+                    return Poll::Ready(result);
+                }
                 Attempt::Wait(waiting) => this.waiting = Some(waiting),
             }
         }

@@ -439,7 +439,9 @@ impl Drop for Socket {
 fn poll_ready<T>(fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     let waker = std::task::Waker::noop();
     let mut cx = std::task::Context::from_waker(waker);
-    let mut fut = std::pin::pin!(fut);
+    // Not subject to the task's cooperative budget: a non-blocking call never
+    // yields, whatever the task did before.
+    let mut fut = std::pin::pin!(tokio::task::coop::unconstrained(fut));
     match fut.as_mut().poll(&mut cx) {
         std::task::Poll::Ready(r) => r,
         std::task::Poll::Pending => Err(Error::WouldBlock),

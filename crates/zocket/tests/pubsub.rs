@@ -734,3 +734,38 @@ async fn xsub_verbose_unsubscribe_forwards_every_cancellation() {
         assert_eq!(gone, want);
     }
 }
+
+/// Regression: on a current-thread runtime (what `#[tokio::test]` runs on) a PUB
+/// whose sends all completed at once never let its connection tasks run, so a
+/// loop of sends kept only the last SNDHWM messages and dropped the rest.
+#[tokio::test(flavor = "current_thread")]
+async fn regression_pub_send_loop_starved_its_connections_on_one_thread() {
+    let publisher = socket(SocketType::Pub);
+    let ep = publisher.bind(LOCAL).await.unwrap();
+    let sub = socket(SocketType::Sub);
+    sub.subscribe("").unwrap();
+    sub.connect(&ep).await.unwrap();
+    sync(&publisher, &sub, b"#sync").await;
+    const SENT: usize = 100_000;
+    let sndhwm = publisher.options().sndhwm;
+    for i in 0..SENT {
+        publisher
+            .send((i as u32).to_be_bytes().to_vec())
+            .await
+            .unwrap();
+    }
+    let mut got = 0;
+    while sub
+        .recv_timeout(Some(Duration::from_millis(300)))
+        .await
+        .is_ok()
+    {
+        got += 1;
+    }
+    // Dropping at SNDHWM is PUB's right when the subscriber is slow, but with the
+    // connection tasks running the pipe drains while the loop sends.
+    assert!(
+        got > 10 * sndhwm,
+        "{got} of {SENT} delivered (SNDHWM {sndhwm})"
+    );
+}
