@@ -141,6 +141,16 @@ fn bytes_of(msgs: &VecDeque<Message>) -> usize {
     msgs.iter().map(Message::byte_len).sum()
 }
 
+/// Whether sockets of type `t` drop what they cannot queue rather than wait (at
+/// the HWM, or for want of a route): a loop of their sends may never wait.
+fn sends_never_wait(t: SocketType) -> bool {
+    use SocketType::*;
+    matches!(
+        t,
+        Pub | XPub | Radio | Router | Server | Peer | Stream | Dgram
+    )
+}
+
 fn encode_timeout(t: Option<Duration>) -> u64 {
     t.map_or(NO_TIMEOUT, |d| {
         u64::try_from(d.as_nanos()).unwrap_or(NO_TIMEOUT - 1)
@@ -445,7 +455,7 @@ impl Core {
         msg: Message,
         timeout: Option<Duration>,
     ) -> impl Future<Output = Result<(), Error>> + Send + '_ {
-        FirstTry::new(move || {
+        let attempt = move || {
             if msg.is_empty() {
                 return Attempt::Done(Err(Error::InvalidOption {
                     option: "message",
@@ -476,7 +486,12 @@ impl Core {
                     )))
                 }
             }
-        })
+        };
+        if sends_never_wait(self.socket_type) {
+            FirstTry::cooperative(attempt)
+        } else {
+            FirstTry::new(attempt)
+        }
     }
 
     /// Retries `attempt` each time `ready` is notified until it gives a value, for
@@ -636,6 +651,8 @@ enum Attempt<'a, T> {
 struct FirstTry<'a, T, F> {
     first: Option<F>,
     waiting: Option<Waiting<'a, T>>,
+    /// Whether the first attempt spends the task's cooperative budget.
+    cooperative: bool,
 }
 
 impl<'a, T, F: FnOnce() -> Attempt<'a, T>> FirstTry<'a, T, F> {
@@ -643,6 +660,20 @@ impl<'a, T, F: FnOnce() -> Attempt<'a, T>> FirstTry<'a, T, F> {
         FirstTry {
             first: Some(first),
             waiting: None,
+            cooperative: false,
+        }
+    }
+
+    /// A first attempt that spends the task's cooperative budget, as tokio's own
+    /// channels do: for operations that may complete at once for ever (a PUB's
+    /// sends, which drop at the HWM instead of waiting), so that a loop of them
+    /// yields now and then and the connection tasks sharing its thread run.
+    /// (Operations that wait when they cannot proceed yield by waiting; spending
+    /// budget on them only cuts their batches short.)
+    fn cooperative(first: F) -> Self {
+        FirstTry {
+            cooperative: true,
+            ..FirstTry::new(first)
         }
     }
 }
@@ -653,19 +684,22 @@ impl<'a, T, F: FnOnce() -> Attempt<'a, T> + Unpin> Future for FirstTry<'a, T, F>
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if let Some(first) = this.first.take() {
-            // An attempt spends the task's cooperative budget, as tokio's own
-            // channels do: a loop of sends that never wait (a PUB's) yields now
-            // and then, so that the connection tasks sharing its thread run.
-            let coop = match tokio::task::coop::poll_proceed(cx) {
-                Poll::Ready(coop) => coop,
-                Poll::Pending => {
-                    this.first = Some(first);
-                    return Poll::Pending;
+            let coop = if this.cooperative {
+                match tokio::task::coop::poll_proceed(cx) {
+                    Poll::Ready(coop) => Some(coop),
+                    Poll::Pending => {
+                        this.first = Some(first);
+                        return Poll::Pending;
+                    }
                 }
+            } else {
+                None
             };
             match first() {
                 Attempt::Done(result) => {
-                    coop.made_progress();
+                    if let Some(coop) = coop {
+                        coop.made_progress();
+                    }
                     return Poll::Ready(result);
                 }
                 Attempt::Wait(waiting) => this.waiting = Some(waiting),

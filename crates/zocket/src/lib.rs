@@ -25,6 +25,23 @@
 //! assert_eq!(&client.recv().await?[0][..], b"Hello, client!");
 //! # let _ = got; Ok(()) }
 //! ```
+//!
+//! ## Choosing a runtime
+//!
+//! A socket's connection tasks run wherever the runtime runs spawned tasks.
+//!
+//! - On a **current-thread** runtime (`#[tokio::main(flavor = "current_thread")]`)
+//!   they share the application's thread: no hand-off between threads, hence the
+//!   lowest round-trip latency and, with few cores per process, the highest
+//!   small-message throughput (`bench/README.md`, rows `zocket-ct`). Sends and
+//!   receives spend tokio's cooperative budget, so a loop of sends that never
+//!   waits (a PUB's) still lets the connections run; a long computation between
+//!   two awaits holds them up, heartbeats included.
+//! - On a **multi-thread** runtime they run on the workers while the application
+//!   computes: reading, writing and the application overlap, at the price of a
+//!   wake-up between threads for each batch handed over.
+//!
+//! [`blocking`] sockets run on a background runtime of their own and need no choice.
 
 pub mod blocking;
 mod core;
