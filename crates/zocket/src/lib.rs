@@ -33,10 +33,10 @@
 //! - On a **current-thread** runtime (`#[tokio::main(flavor = "current_thread")]`)
 //!   they share the application's thread: no hand-off between threads, hence the
 //!   lowest round-trip latency and, with few cores per process, the highest
-//!   small-message throughput (`bench/README.md`, rows `zocket-ct`). Sends and
-//!   receives spend tokio's cooperative budget, so a loop of sends that never
-//!   waits (a PUB's) still lets the connections run; a long computation between
-//!   two awaits holds them up, heartbeats included.
+//!   small-message throughput (`bench/README.md`, rows `zocket-ct`). Sends that
+//!   never wait (PUB, RADIO, ROUTER, … drop at the HWM) spend tokio's cooperative
+//!   budget, so a loop of them still lets the connections run; a long
+//!   computation between two awaits holds them up, heartbeats included.
 //! - On a **multi-thread** runtime they run on the workers while the application
 //!   computes: reading, writing and the application overlap, at the price of a
 //!   wake-up between threads for each batch handed over.
