@@ -541,12 +541,12 @@ impl Core {
                 // At most TAKE_BATCH messages and TAKE_BYTES bytes (but at least
                 // one message): what waits in `taken` escapes the byte limit.
                 let (mut k, mut bytes) = (0, 0);
-                for m in run.msgs.iter().take(TAKE_BATCH) {
-                    if k > 0 && bytes + m.byte_len() > TAKE_BYTES {
+                for n in run.msgs.iter().take(TAKE_BATCH).map(Message::byte_len) {
+                    if k > 0 && bytes + n > TAKE_BYTES {
                         break;
                     }
                     k += 1;
-                    bytes += m.byte_len();
+                    bytes += n;
                 }
                 run.pipe.take_inbound(k, bytes);
                 let mut batch = run.msgs.drain(..k);

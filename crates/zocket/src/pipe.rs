@@ -238,8 +238,8 @@ impl Pipe {
 
     /// A pipe to a udp:// destination, with the HWMs of `options` (never conflated).
     pub(crate) fn for_datagrams(options: &crate::options::Options) -> Pipe {
-        let mut pipe = Pipe::new(options.sndhwm, options.rcvhwm);
-        pipe.rcvhwm_bytes = options.rcvhwm_bytes.unwrap_or(0);
+        let mut pipe = Pipe::for_options(options);
+        pipe.conflate = false;
         pipe.datagram = true;
         pipe
     }

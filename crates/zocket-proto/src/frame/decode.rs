@@ -18,6 +18,29 @@ const HARD_LIMIT: u64 = if (usize::MAX as u64) < i64::MAX as u64 {
     i64::MAX as u64
 };
 
+/// The frame header at the front of `buf`: its flags, declared body size and
+/// length (short or long form); or, when it is not all there, how many more
+/// bytes it needs (2 for an empty buffer, the length of a short header).
+fn read_header(buf: &[u8]) -> Result<(u8, u64, usize), usize> {
+    let Some(&flags) = buf.first() else {
+        return Err(SHORT_HEADER);
+    };
+    if flags & FLAG_LONG == 0 {
+        return match buf.get(1) {
+            Some(&size) => Ok((flags, u64::from(size), SHORT_HEADER)),
+            None => Err(1),
+        };
+    }
+    match buf.get(1..LONG_HEADER) {
+        Some(bytes) => {
+            let mut size = [0u8; 8];
+            size.copy_from_slice(bytes);
+            Ok((flags, u64::from_be_bytes(size), LONG_HEADER))
+        }
+        None => Err(LONG_HEADER - buf.len()),
+    }
+}
+
 /// Takes ZMTP 3.x frames off the front of a receive buffer.
 ///
 /// Bytes may arrive in any chunking. As soon as a frame's header (flags and size) is
@@ -103,29 +126,11 @@ impl FrameDecoder {
             return Err(e.clone());
         }
         if !self.in_body {
-            let Some(&flags) = buf.first() else {
-                self.missing = SHORT_HEADER;
-                return Ok(None);
-            };
-            let (size, header_len) = if flags & FLAG_LONG == 0 {
-                match buf.get(1) {
-                    Some(&size) => (u64::from(size), SHORT_HEADER),
-                    None => {
-                        self.missing = 1;
-                        return Ok(None);
-                    }
-                }
-            } else {
-                match buf.get(1..LONG_HEADER) {
-                    Some(bytes) => {
-                        let mut size = [0u8; 8];
-                        size.copy_from_slice(bytes);
-                        (u64::from_be_bytes(size), LONG_HEADER)
-                    }
-                    None => {
-                        self.missing = LONG_HEADER - buf.len();
-                        return Ok(None);
-                    }
+            let (flags, size, header_len) = match read_header(buf) {
+                Ok(header) => header,
+                Err(missing) => {
+                    self.missing = missing;
+                    return Ok(None);
                 }
             };
             buf.advance(header_len);
@@ -179,16 +184,8 @@ impl FrameDecoder {
         if self.in_body || self.error.is_some() {
             return None;
         }
-        let (&flags, rest) = buf.split_first()?;
-        let (header, size) = match flags {
-            0 | FLAG_MORE => (SHORT_HEADER, u64::from(*rest.first()?)),
-            f if f == FLAG_LONG || f == FLAG_LONG | FLAG_MORE => {
-                let size: [u8; 8] = rest.get(..LONG_HEADER - 1)?.try_into().ok()?;
-                (LONG_HEADER, u64::from_be_bytes(size))
-            }
-            _ => return None,
-        };
-        if size > self.frame_limit {
+        let (flags, size, header) = read_header(buf).ok()?;
+        if flags & !(FLAG_MORE | FLAG_LONG) != 0 || size > self.frame_limit {
             return None;
         }
         // Cannot truncate: the limit is at most HARD_LIMIT <= usize::MAX.
