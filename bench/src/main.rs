@@ -23,7 +23,7 @@ use runner::{Env, Impl, Run};
 const USAGE: &str = "\
 usage: zocket-bench [--quick] [--reps N] [--filter PAT] [--impls a,b,…] [--timeout SECS] [--no-write] [--list]
   --quick        fewer messages and 2 repetitions (default 5)
-  --reps N       repetitions
+  --reps N       repetitions (REQ↔REP rows run twice as many)
   --filter PAT   runs whose \"scenario impl\" text matches: |-separated alternatives of
                  space-separated substrings, e.g. 'push_pull/16B|req_rep zocket'
   --impls LIST   implementations, comma-separated (default: libzmq,zocket,zmq.rs,rzmq,raw-tcp,
@@ -241,20 +241,20 @@ fn run_bench(args: &[String]) -> Result<(), String> {
         scen_idx.iter().map(|&s| scenarios_all[s].clone()).collect();
     let total = scen_idx
         .iter()
-        .map(|&s| (0..impls.len()).filter(|&i| selected(s, i)).count())
-        .sum::<usize>()
-        * reps;
+        .map(|&s| (0..impls.len()).filter(|&i| selected(s, i)).count() * scenarios_all[s].reps(reps))
+        .sum::<usize>();
     eprintln!(
-        "zocket-bench: {} scenario(s) × {} impl(s) × {reps} rep(s) = {total} runs; libzmq {}",
+        "zocket-bench: {} scenario(s) × {} impl(s) × {reps} rep(s) (REQ↔REP {}) = {total} runs; libzmq {}",
         scenarios.len(),
         impls.len(),
+        reps * runner::LATENCY_REPS_FACTOR,
         meta.libzmq_version
     );
     let mut runs: Vec<Run> = Vec::new();
     let t_all = Instant::now();
     for (si, &s) in scen_idx.iter().enumerate() {
         let sc = &scenarios[si];
-        for rep in 0..reps {
+        for rep in 0..sc.reps(reps) {
             for (i, im) in impls.iter().enumerate() {
                 if !selected(s, i) {
                     continue;

@@ -163,10 +163,45 @@ fn num(x: f64) -> String {
     }
 }
 
-fn ratio(x: f64, base: Option<f64>) -> String {
-    match base {
-        Some(b) if b > 0.0 => format!("{:.2}×", x / b),
-        _ => "–".into(),
+/// The metric a table's ratio column compares.
+fn headline_metric(kind: ScenarioKind) -> &'static str {
+    match kind {
+        ScenarioKind::PushPull | ScenarioKind::DealerRouter => "msgs_per_s",
+        ScenarioKind::ReqRep => "p50_us",
+        ScenarioKind::PubSub { .. } => "per_sub_msgs_per_s",
+    }
+}
+
+/// The ratios of `key` between `c`'s runs and `base`'s runs of the same
+/// repetition (run next to each other), over the repetitions where both succeeded.
+fn paired_ratio(c: &Cell<'_>, base: Option<&Cell<'_>>, key: &str) -> Option<Stat> {
+    let base = base?;
+    let v: Vec<f64> = c
+        .runs
+        .iter()
+        .filter_map(|r| {
+            let x = r.outcome.as_ref().ok()?.get(key)?;
+            let b = base
+                .runs
+                .iter()
+                .find(|b| b.rep == r.rep)?
+                .outcome
+                .as_ref()
+                .ok()?
+                .get(key)?;
+            (b > 0.0).then(|| x / b)
+        })
+        .collect();
+    stat(&v)
+}
+
+/// `0.99× (0.91–1.10)`: the median paired ratio and its range; one value when
+/// there is one repetition.
+fn ratio(r: Option<Stat>) -> String {
+    match r {
+        Some(r) if r.min == r.max => format!("{:.2}×", r.median),
+        Some(r) => format!("{:.2}× ({:.2}–{:.2})", r.median, r.min, r.max),
+        None => "–".into(),
     }
 }
 
@@ -185,10 +220,11 @@ pub(crate) fn markdown(
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "Run {} · `{}` · {} rep(s){} · {} CPUs ({}) · Linux {} · libzmq {} · zmq.rs {} · rzmq {} · {}\n",
+        "Run {} · `{}` · {} rep(s) (REQ↔REP {}){} · {} CPUs ({}) · Linux {} · libzmq {} · zmq.rs {} · rzmq {} · {}\n",
         meta.started,
         meta.args,
         meta.reps,
+        meta.reps * crate::runner::LATENCY_REPS_FACTOR,
         if meta.quick { " (quick)" } else { "" },
         meta.cpus,
         meta.cpu_model,
@@ -264,16 +300,13 @@ pub(crate) fn markdown(
                                 .metric("cpu_ns_per_msg")
                                 .map(|x| num(x.median))
                                 .unwrap_or_default();
-                            let b = base
-                                .as_ref()
-                                .and_then(|b| b.metric("msgs_per_s"))
-                                .map(|x| x.median);
+                            let b = paired_ratio(&c, base.as_ref(), headline_metric(kind));
                             format!(
                                 "| {size} | {name} | {} | {} – {} | {mb} | {} | {cpu} | {} |",
                                 si(m.median),
                                 si(m.min),
                                 si(m.max),
-                                ratio(m.median, b),
+                                ratio(b),
                                 if table.transport == Transport::Inproc {
                                     c.peak_mib("proc")
                                         .map(|v| format!("{v:.1}"))
@@ -286,10 +319,7 @@ pub(crate) fn markdown(
                     }
                     ScenarioKind::ReqRep => c.metric("p50_us").map(|m| {
                         let g = |k: &str| c.metric(k).map(|x| num(x.median)).unwrap_or_default();
-                        let b = base
-                            .as_ref()
-                            .and_then(|b| b.metric("p50_us"))
-                            .map(|x| x.median);
+                        let b = paired_ratio(&c, base.as_ref(), headline_metric(kind));
                         format!(
                             "| {size} | {name} | {} | {} – {} | {} | {} | {} | {} |",
                             num(m.median),
@@ -297,7 +327,7 @@ pub(crate) fn markdown(
                             num(m.max),
                             g("mean_us"),
                             g("p99_us"),
-                            ratio(m.median, b),
+                            ratio(b),
                             mem(c.peak_mib("req"), c.peak_mib("rep"))
                         )
                     }),
@@ -307,10 +337,7 @@ pub(crate) fn markdown(
                             .map(|x| format!("{:.1} %", x.median * 100.0))
                             .unwrap_or_default();
                         let g = |k: &str| c.metric(k).map(|x| si(x.median)).unwrap_or_default();
-                        let b = base
-                            .as_ref()
-                            .and_then(|b| b.metric("per_sub_msgs_per_s"))
-                            .map(|x| x.median);
+                        let b = paired_ratio(&c, base.as_ref(), headline_metric(kind));
                         format!(
                             "| {size} | {name} | {} | {} – {} | {share} | {} | {} | {} | {} |",
                             si(m.median),
@@ -318,7 +345,7 @@ pub(crate) fn markdown(
                             si(m.max),
                             g("min_sub_msgs_per_s"),
                             g("pub_msgs_per_s"),
-                            ratio(m.median, b),
+                            ratio(b),
                             mem(c.peak_mib("pub"), c.peak_mib("sub"))
                         )
                     }),
@@ -348,7 +375,9 @@ pub(crate) fn markdown(
     }
     md.push_str(
         "\nMedian over the repetitions; min – max across them. MB = 10⁶ bytes. × libzmq: \
-         median over libzmq's median (for latency lower is better). Peak RSS: getrusage \
+         the ratio to libzmq's run of the same repetition (a repetition runs every \
+         implementation once, in turn), median over the repetitions and, in brackets, the \
+         lowest and highest (for latency lower is better). Peak RSS: getrusage \
          `ru_maxrss` of each process, the largest over the repetitions. CPU: user+system \
          time of both processes (inproc: of the one process) over the messages sent.\n",
     );
@@ -423,6 +452,7 @@ pub(crate) fn json(meta: &Meta, scenarios: &[Scenario], impls: &[Impl], runs: &[
         );
     }
     j.push_str("\n  ],\n  \"summary\": [");
+    let libzmq = impls.iter().position(|i| i.name == "libzmq");
     let mut first = true;
     for (s, sc) in scenarios.iter().enumerate() {
         for (i, im) in impls.iter().enumerate() {
@@ -461,6 +491,17 @@ pub(crate) fn json(meta: &Meta, scenarios: &[Scenario], impls: &[Impl], runs: &[
                         json_num(st.max)
                     );
                 }
+            }
+            let base = libzmq.map(|l| cell(runs, s, l));
+            if let Some(r) = paired_ratio(&c, base.as_ref(), headline_metric(sc.kind)) {
+                let _ = write!(
+                    j,
+                    ", \"ratio_to_libzmq\": {{\"metric\": {}, \"median\": {}, \"min\": {}, \"max\": {}}}",
+                    json_str(headline_metric(sc.kind)),
+                    json_num(r.median),
+                    json_num(r.min),
+                    json_num(r.max)
+                );
             }
             if let Some(note) = c.note() {
                 let _ = write!(j, ", \"note\": {}", json_str(&note));

@@ -116,6 +116,21 @@ pub(crate) struct Scenario {
     pub(crate) warmup: u64,
 }
 
+/// Latency rows repeat this many times more than throughput rows: a round trip
+/// is dominated by thread wake-ups, whose cost on this kind of machine moves more
+/// from run to run than a throughput does, and a latency run is short.
+pub(crate) const LATENCY_REPS_FACTOR: usize = 2;
+
+impl Scenario {
+    /// Repetitions of this scenario when throughput rows get `reps`.
+    pub(crate) fn reps(&self, reps: usize) -> usize {
+        match self.kind {
+            ScenarioKind::ReqRep => reps * LATENCY_REPS_FACTOR,
+            _ => reps,
+        }
+    }
+}
+
 /// `16B`, `4KiB`, `1MiB`.
 pub(crate) fn size_label(size: usize) -> String {
     if size >= 1 << 20 && size % (1 << 20) == 0 {
