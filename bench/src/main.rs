@@ -241,7 +241,9 @@ fn run_bench(args: &[String]) -> Result<(), String> {
         scen_idx.iter().map(|&s| scenarios_all[s].clone()).collect();
     let total = scen_idx
         .iter()
-        .map(|&s| (0..impls.len()).filter(|&i| selected(s, i)).count() * scenarios_all[s].reps(reps))
+        .map(|&s| {
+            (0..impls.len()).filter(|&i| selected(s, i)).count() * scenarios_all[s].reps(reps)
+        })
         .sum::<usize>();
     eprintln!(
         "zocket-bench: {} scenario(s) × {} impl(s) × {reps} rep(s) (REQ↔REP {}) = {total} runs; libzmq {}",
