@@ -249,7 +249,7 @@ fn run_bench(args: &[String]) -> Result<(), String> {
         "zocket-bench: {} scenario(s) × {} impl(s) × {reps} rep(s) (REQ↔REP {}) = {total} runs; libzmq {}",
         scenarios.len(),
         impls.len(),
-        reps * runner::LATENCY_REPS_FACTOR,
+        runner::latency_reps(reps),
         meta.libzmq_version
     );
     let mut runs: Vec<Run> = Vec::new();

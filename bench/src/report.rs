@@ -173,7 +173,8 @@ fn headline_metric(kind: ScenarioKind) -> &'static str {
 }
 
 /// The ratios of `key` between `c`'s runs and `base`'s runs of the same
-/// repetition (run next to each other), over the repetitions where both succeeded.
+/// repetition (a repetition runs every implementation once, in turn), over the
+/// repetitions where both succeeded.
 fn paired_ratio(c: &Cell<'_>, base: Option<&Cell<'_>>, key: &str) -> Option<Stat> {
     let base = base?;
     let v: Vec<f64> = c
@@ -196,7 +197,7 @@ fn paired_ratio(c: &Cell<'_>, base: Option<&Cell<'_>>, key: &str) -> Option<Stat
 }
 
 /// `0.99× (0.91–1.10)`: the median paired ratio and its range; one value when
-/// there is one repetition.
+/// the range is a single value (one repetition, or libzmq against itself).
 fn ratio(r: Option<Stat>) -> String {
     match r {
         Some(r) if r.min == r.max => format!("{:.2}×", r.median),
@@ -224,7 +225,7 @@ pub(crate) fn markdown(
         meta.started,
         meta.args,
         meta.reps,
-        meta.reps * crate::runner::LATENCY_REPS_FACTOR,
+        crate::runner::latency_reps(meta.reps),
         if meta.quick { " (quick)" } else { "" },
         meta.cpus,
         meta.cpu_model,
@@ -288,6 +289,7 @@ pub(crate) fn markdown(
             for (i, im) in impls.iter().enumerate() {
                 let c = cell(runs, s, i);
                 let base = libzmq.map(|l| cell(runs, s, l));
+                let b = paired_ratio(&c, base.as_ref(), headline_metric(kind));
                 let name = &im.name;
                 let line = match kind {
                     ScenarioKind::PushPull | ScenarioKind::DealerRouter => {
@@ -300,7 +302,6 @@ pub(crate) fn markdown(
                                 .metric("cpu_ns_per_msg")
                                 .map(|x| num(x.median))
                                 .unwrap_or_default();
-                            let b = paired_ratio(&c, base.as_ref(), headline_metric(kind));
                             format!(
                                 "| {size} | {name} | {} | {} – {} | {mb} | {} | {cpu} | {} |",
                                 si(m.median),
@@ -319,7 +320,6 @@ pub(crate) fn markdown(
                     }
                     ScenarioKind::ReqRep => c.metric("p50_us").map(|m| {
                         let g = |k: &str| c.metric(k).map(|x| num(x.median)).unwrap_or_default();
-                        let b = paired_ratio(&c, base.as_ref(), headline_metric(kind));
                         format!(
                             "| {size} | {name} | {} | {} – {} | {} | {} | {} | {} |",
                             num(m.median),
@@ -337,7 +337,6 @@ pub(crate) fn markdown(
                             .map(|x| format!("{:.1} %", x.median * 100.0))
                             .unwrap_or_default();
                         let g = |k: &str| c.metric(k).map(|x| si(x.median)).unwrap_or_default();
-                        let b = paired_ratio(&c, base.as_ref(), headline_metric(kind));
                         format!(
                             "| {size} | {name} | {} | {} – {} | {share} | {} | {} | {} | {} |",
                             si(m.median),

@@ -116,16 +116,19 @@ pub(crate) struct Scenario {
     pub(crate) warmup: u64,
 }
 
-/// Latency rows repeat this many times more than throughput rows: a round trip
-/// is dominated by thread wake-ups, whose cost on this kind of machine moves more
-/// from run to run than a throughput does, and a latency run is short.
-pub(crate) const LATENCY_REPS_FACTOR: usize = 2;
+/// Repetitions of the latency rows when throughput rows get `reps`: twice as
+/// many, since a round trip is dominated by thread wake-ups, whose cost on this
+/// kind of machine moves more from run to run than a throughput does, and a
+/// latency run is short.
+pub(crate) fn latency_reps(reps: usize) -> usize {
+    reps * 2
+}
 
 impl Scenario {
     /// Repetitions of this scenario when throughput rows get `reps`.
     pub(crate) fn reps(&self, reps: usize) -> usize {
         match self.kind {
-            ScenarioKind::ReqRep => reps * LATENCY_REPS_FACTOR,
+            ScenarioKind::ReqRep => latency_reps(reps),
             _ => reps,
         }
     }
