@@ -450,6 +450,7 @@ impl Core {
     /// zero = not at all). The first poll tries at once, under one lock, and
     /// registers no waiter; only a send that must wait builds (and boxes) the
     /// waiting future.
+    #[inline]
     pub(crate) fn send(
         &self,
         msg: Message,
@@ -597,6 +598,7 @@ impl Core {
     /// Receives one message, waiting up to `timeout` (`None` = forever, zero = not at
     /// all). Like [`send`](Self::send), the first poll takes one lock and registers
     /// no waiter.
+    #[inline]
     pub(crate) fn recv(
         &self,
         timeout: Option<Duration>,
@@ -612,11 +614,13 @@ impl Core {
     }
 
     /// SNDTIMEO, read without cloning the options.
+    #[inline]
     pub(crate) fn sndtimeo(&self) -> Option<Duration> {
         decode_timeout(self.sndtimeo.load(Ordering::Relaxed))
     }
 
     /// RCVTIMEO, read without cloning the options.
+    #[inline]
     pub(crate) fn rcvtimeo(&self) -> Option<Duration> {
         decode_timeout(self.rcvtimeo.load(Ordering::Relaxed))
     }

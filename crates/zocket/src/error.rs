@@ -123,6 +123,13 @@ fn errno_name_of_kind(kind: io::ErrorKind) -> &'static str {
 /// Each case documents the libzmq errno it stands for; [`Error::errno_name`] returns it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
+// A tag as wide as a pointer puts every case's data, and a `Message` in a
+// `Result<Message, Error>`, at offset 8. With a one-byte tag the compiler moves
+// such a result as the bytes after the tag, 16 bytes at a time from offset 1,
+// across the 8-byte stores that wrote them: each move of a received message then
+// waits for the stores to retire (failed store-to-load forwarding). Measured on
+// 4M x 16 B over inproc on one thread: 0.52-0.58 s before, 0.46-0.55 s after.
+#[repr(u64)]
 pub enum Error {
     /// A non-blocking call could not proceed: no message is waiting, or no peer can take
     /// one right now (libzmq `EAGAIN` with `ZMQ_DONTWAIT`).

@@ -371,11 +371,16 @@ impl Socket {
     }
 
     /// Sends a whole message, waiting for room up to SNDTIMEO.
+    // Inlined (as the other send and receive constructors): the future is then built
+    // in the caller's own frame instead of being returned through memory and copied
+    // there (inproc 4M x 16 B on one thread: 0.46-0.55 s before, 0.44-0.48 s after).
+    #[inline]
     pub fn send(&self, msg: impl Into<Message>) -> impl Future<Output = Result<()>> + Send + '_ {
         self.core.send(msg.into(), self.core.sndtimeo())
     }
 
     /// Sends a whole message, waiting for room up to `timeout` (`None` = forever).
+    #[inline]
     pub fn send_timeout(
         &self,
         msg: impl Into<Message>,
@@ -390,11 +395,13 @@ impl Socket {
     }
 
     /// Receives a whole message, waiting up to RCVTIMEO.
+    #[inline]
     pub fn recv(&self) -> impl Future<Output = Result<Message>> + Send + '_ {
         self.core.recv(self.core.rcvtimeo())
     }
 
     /// Receives a whole message, waiting up to `timeout` (`None` = forever).
+    #[inline]
     pub fn recv_timeout(
         &self,
         timeout: Option<Duration>,
