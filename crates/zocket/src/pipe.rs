@@ -270,49 +270,84 @@ impl Pipe {
         }
         {
             let mut q = self.out_queue();
-            if self.conflate && matches!(msg, Outbound::Message(_)) {
-                // Only the newest message matters; control traffic stays queued.
-                q.items.retain(|o| !matches!(o, Outbound::Message(_)));
-                q.messages = q.items.len();
-            } else if self.sndhwm != 0 && q.messages >= self.sndhwm {
+            if !self.admit(&mut q, matches!(msg, Outbound::Message(_))) {
                 return Err(msg);
             }
-            match msg {
-                Outbound::Message(m) if q.direct.is_some() && m.byte_len() <= DIRECT_MAX => {
-                    // Lent only while the queue is empty and the engine idle.
-                    let writer = q.direct.take().expect("checked by the guard");
-                    // Encoded in a spare run buffer, which goes back when written whole.
-                    let mut frames = q.spare.pop().unwrap_or_default();
-                    frame::encode_message(&m, &mut frames);
-                    match writer.try_write(&frames) {
-                        Ok(n) if n == frames.len() => {
-                            frames.clear();
-                            q.spare.push(frames);
-                            return Ok(());
-                        }
-                        // What the kernel did not take (or the error, which the
-                        // engine meets on its own write) goes to the engine.
-                        Ok(n) => frames.advance(n),
-                        Err(_) => {}
-                    }
-                    q.items.push_back(Outbound::Encoded {
-                        frames,
-                        messages: 1,
-                    });
-                }
-                Outbound::Message(m) if self.encodes && m.byte_len() <= ENCODE_MAX => {
-                    q.push_encoded(&m);
-                }
-                other => {
-                    // Whatever is queued must leave before any direct write.
-                    q.direct = None;
-                    q.items.push_back(other);
-                }
-            }
-            q.messages += 1;
+            self.queue(&mut q, msg);
         }
         self.wake_engine();
         Ok(())
+    }
+
+    /// Queues a copy of `msg` (another reference to its frames) unless the pipe is
+    /// at SNDHWM or terminated; returns whether it did. A fan-out (PUB, XPUB,
+    /// RADIO) offers each message to every pipe: a full pipe then costs no
+    /// reference count, whose cache line the engines' threads share.
+    pub(crate) fn try_push_copy(&self, msg: &Message) -> bool {
+        if self.terminated.load(Ordering::Acquire) {
+            return false;
+        }
+        {
+            let mut q = self.out_queue();
+            if !self.admit(&mut q, true) {
+                return false;
+            }
+            self.queue(&mut q, Outbound::Message(msg.clone()));
+        }
+        self.wake_engine();
+        true
+    }
+
+    /// Whether one more item fits: under SNDHWM, or always on a CONFLATE pipe,
+    /// which then drops the messages it holds (`message`: the item is a message;
+    /// control traffic stays queued).
+    fn admit(&self, q: &mut OutQueue, message: bool) -> bool {
+        if self.conflate && message {
+            // Only the newest message matters; control traffic stays queued.
+            q.items.retain(|o| !matches!(o, Outbound::Message(_)));
+            q.messages = q.items.len();
+            true
+        } else {
+            self.sndhwm == 0 || q.messages < self.sndhwm
+        }
+    }
+
+    /// Queues an admitted item: written at once if the engine lent its write half,
+    /// appended to the encoded run if small, else queued as it is.
+    fn queue(&self, q: &mut OutQueue, msg: Outbound) {
+        match msg {
+            Outbound::Message(m) if q.direct.is_some() && m.byte_len() <= DIRECT_MAX => {
+                // Lent only while the queue is empty and the engine idle.
+                let writer = q.direct.take().expect("checked by the guard");
+                // Encoded in a spare run buffer, which goes back when written whole.
+                let mut frames = q.spare.pop().unwrap_or_default();
+                frame::encode_message(&m, &mut frames);
+                match writer.try_write(&frames) {
+                    Ok(n) if n == frames.len() => {
+                        frames.clear();
+                        q.spare.push(frames);
+                        return;
+                    }
+                    // What the kernel did not take (or the error, which the
+                    // engine meets on its own write) goes to the engine.
+                    Ok(n) => frames.advance(n),
+                    Err(_) => {}
+                }
+                q.items.push_back(Outbound::Encoded {
+                    frames,
+                    messages: 1,
+                });
+            }
+            Outbound::Message(m) if self.encodes && m.byte_len() <= ENCODE_MAX => {
+                q.push_encoded(&m);
+            }
+            other => {
+                // Whatever is queued must leave before any direct write.
+                q.direct = None;
+                q.items.push_back(other);
+            }
+        }
+        q.messages += 1;
     }
 
     /// The engine has nothing to write: lends it the write half for the next small

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use zocket_proto::{Message, PeerInfo, SocketType};
 
+use super::fanout::offer_all;
 use super::{Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
@@ -141,12 +142,8 @@ impl Pattern for Radio {
             targets.clear();
             return Err(SendError::WouldBlock(msg));
         }
-        if let Some(last) = targets.pop() {
-            for p in targets.drain(..) {
-                let _ = p.try_push(Outbound::Message(msg.clone()));
-            }
-            let _ = last.try_push(Outbound::Message(msg));
-        }
+        offer_all(targets.iter().map(|p| &**p), msg);
+        targets.clear();
         Ok(())
     }
 

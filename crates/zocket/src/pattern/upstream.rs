@@ -115,7 +115,7 @@ impl Upstream {
     /// HWM misses it.
     pub(crate) fn send_all(&self, msg: &Message) {
         for p in &self.publishers {
-            let _ = p.pipe.try_push(Outbound::Message(msg.clone()));
+            p.pipe.try_push_copy(msg);
         }
     }
 }
