@@ -12,7 +12,7 @@ use bytes::Bytes;
 use zocket_proto::Message;
 
 use super::trie::{PrefixTrie, Slot};
-use crate::pipe::{Outbound, Pipe, PipeId};
+use crate::pipe::{Pipe, PipeId};
 
 /// The pipes subscribed to one topic, each with its subscription count.
 #[derive(Debug, Default)]
@@ -213,7 +213,7 @@ pub(crate) fn offer_all<'p>(mut targets: impl ExactSizeIterator<Item = &'p Pipe>
         queued |= pipe.try_push_copy(&msg);
     }
     if let Some(last) = targets.next() {
-        queued |= last.try_push(Outbound::Message(msg)).is_ok();
+        queued |= last.try_push(msg).is_ok();
     }
     if !queued {
         std::thread::yield_now();
@@ -223,6 +223,7 @@ pub(crate) fn offer_all<'p>(mut targets: impl ExactSizeIterator<Item = &'p Pipe>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipe::Outbound;
 
     fn pipe(hwm: usize) -> Arc<Pipe> {
         Arc::new(Pipe::new(hwm, 0))
@@ -271,10 +272,8 @@ mod tests {
     #[test]
     fn a_full_pipe_misses_the_message_and_keeps_no_reference_to_it() {
         let (full, open, last) = (pipe(1), pipe(0), pipe(1));
-        full.try_push(Outbound::Message(Message::from("old")))
-            .unwrap();
-        last.try_push(Outbound::Message(Message::from("old")))
-            .unwrap();
+        full.try_push(Message::from("old")).unwrap();
+        last.try_push(Message::from("old")).unwrap();
         let frame = Bytes::from(vec![7u8; 64]);
         let msg = Message::single(frame.clone());
         assert!(!full.try_push_copy(&msg));
@@ -295,8 +294,7 @@ mod tests {
     fn offering_to_no_pipe_or_only_full_pipes_drops_the_message() {
         offer_all(std::iter::empty(), Message::from("nobody"));
         let full = pipe(1);
-        full.try_push(Outbound::Message(Message::from("old")))
-            .unwrap();
+        full.try_push(Message::from("old")).unwrap();
         let frame = Bytes::from(vec![1u8; 8]);
         offer_all([&*full].into_iter(), Message::single(frame.clone()));
         assert!(frame.is_unique());

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use zocket_proto::Message;
 
 use super::SendError;
-use crate::pipe::{Outbound, Pipe, PipeId};
+use crate::pipe::{Pipe, PipeId};
 
 /// Round-robin over attached pipes, skipping those at their HWM.
 #[derive(Debug, Default)]
@@ -40,7 +40,7 @@ impl LoadBalancer {
 
     /// Queues `msg` on the next pipe with room; returns that pipe's id, or gives the
     /// message back when every pipe is full (or there is none).
-    pub(crate) fn send(&mut self, mut msg: Outbound) -> Result<PipeId, Outbound> {
+    pub(crate) fn send(&mut self, mut msg: Message) -> Result<PipeId, Message> {
         let n = self.pipes.len();
         // `next < n` whenever there are pipes (kept so by `remove`); the index
         // wraps by comparison, not division, on this per-message path.
@@ -61,10 +61,6 @@ impl LoadBalancer {
     /// Queues a whole message on the next pipe with room, or hands it back to wait
     /// for room ([`SendError::WouldBlock`]).
     pub(crate) fn send_message(&mut self, msg: Message) -> Result<PipeId, SendError> {
-        match self.send(Outbound::Message(msg)) {
-            Ok(pipe) => Ok(pipe),
-            Err(Outbound::Message(m)) => Err(SendError::WouldBlock(m)),
-            Err(_) => unreachable!("the balancer gives back what it was given"),
-        }
+        self.send(msg).map_err(SendError::WouldBlock)
     }
 }

@@ -6,7 +6,7 @@ use zocket_proto::{Message, PeerInfo};
 
 use super::{Pattern, SendError};
 use crate::options::Options;
-use crate::pipe::{Outbound, Pipe, PipeId};
+use crate::pipe::{Pipe, PipeId};
 
 /// PAIR: talks to exactly one peer; later connections are refused while one exists.
 #[derive(Debug, Default)]
@@ -46,10 +46,6 @@ impl Pattern for Pair {
         let Some(pipe) = &self.peer else {
             return Err(SendError::WouldBlock(msg));
         };
-        match pipe.try_push(Outbound::Message(msg)) {
-            Ok(()) => Ok(()),
-            Err(Outbound::Message(m)) => Err(SendError::WouldBlock(m)),
-            Err(_) => unreachable!("pipe gives back what it was given"),
-        }
+        pipe.try_push(msg).map_err(SendError::WouldBlock)
     }
 }

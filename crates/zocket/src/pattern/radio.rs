@@ -301,7 +301,7 @@ impl Pattern for Dgram {
         match &self.pipe {
             Some(pipe) if pipe.has_room() => {
                 // Only a pipe being torn down refuses now; the message goes with it.
-                let _ = pipe.try_push(Outbound::Message(msg));
+                let _ = pipe.try_push(msg);
                 Ok(())
             }
             _ => Err(SendError::WouldBlock(msg)),

@@ -10,7 +10,7 @@ use super::envelope::{join, split_envelope};
 use super::{Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipe::{Outbound, Pipe, PipeId};
+use crate::pipe::{Pipe, PipeId};
 
 /// The request a REP socket owes a reply to.
 #[derive(Debug)]
@@ -55,7 +55,7 @@ impl Pattern for Rep {
         };
         if let Some(pipe) = self.pipes.get(&owed.pipe).filter(|_| !owed.pipe_gone) {
             // A requester that is gone or not reading loses its reply, as in libzmq.
-            let _ = pipe.try_push(Outbound::Message(join(owed.envelope, msg)));
+            let _ = pipe.try_push(join(owed.envelope, msg));
         }
         Ok(())
     }

@@ -113,10 +113,7 @@ impl Pattern for Req {
         frames.push(Bytes::new());
         let prefix = frames.len();
         frames.extend(msg);
-        match self
-            .lb
-            .send(Outbound::Message(Message::from_frames(frames)))
-        {
+        match self.lb.send(Message::from_frames(frames)) {
             Ok(pipe) => {
                 self.pending = Some(Pending {
                     pipe,
@@ -128,11 +125,10 @@ impl Pattern for Req {
                 }
                 Ok(())
             }
-            Err(Outbound::Message(m)) => {
+            Err(m) => {
                 let body: Message = m.into_iter().skip(prefix).collect();
                 Err(SendError::WouldBlock(body))
             }
-            Err(_) => unreachable!("lb gives back what it was given"),
         }
     }
 

@@ -250,15 +250,14 @@ impl Pattern for Router {
             };
         };
         msg.pop_front();
-        match pipe.try_push(Outbound::Message(msg)) {
+        match pipe.try_push(msg) {
             Ok(()) => Ok(()),
             Err(_) if !mandatory => Ok(()),
             Err(_) if pipe.is_terminated() => Err(SendError::Refused(Error::HostUnreachable)),
-            Err(Outbound::Message(mut back)) => {
+            Err(mut back) => {
                 back.push_front(rid);
                 Err(SendError::WouldBlock(back))
             }
-            Err(_) => unreachable!("pipe gives back what it was given"),
         }
     }
 

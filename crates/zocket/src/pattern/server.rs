@@ -21,7 +21,7 @@ use super::envelope::random_u32;
 use super::{Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipe::{Outbound, Pipe, PipeId};
+use crate::pipe::{Pipe, PipeId};
 
 /// The routing id frame of a message for `id`.
 fn id_frame(id: u32) -> Bytes {
@@ -127,15 +127,13 @@ impl Pattern for Server {
             return Err(SendError::Refused(Error::HostUnreachable));
         };
         let data = msg.pop_back().unwrap_or_default();
-        match pipe.try_push(Outbound::Message(Message::single(data))) {
+        match pipe.try_push(Message::single(data)) {
             Ok(()) => Ok(()),
             Err(_) if pipe.is_terminated() => Err(SendError::Refused(Error::HostUnreachable)),
-            Err(Outbound::Message(back)) => {
-                let mut back = back;
+            Err(mut back) => {
                 back.push_front(id_bytes);
                 Err(SendError::WouldBlock(back))
             }
-            Err(_) => unreachable!("pipe gives back what it was given"),
         }
     }
 

@@ -14,7 +14,7 @@ use super::envelope::random_u32;
 use super::{Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipe::{Outbound, Pipe, PipeId};
+use crate::pipe::{Pipe, PipeId};
 
 /// STREAM socket state.
 #[derive(Debug)]
@@ -120,7 +120,7 @@ impl Pattern for Stream {
         else {
             return Err(SendError::Refused(Error::HostUnreachable));
         };
-        match pipe.try_push(Outbound::Message(Message::single(data.clone()))) {
+        match pipe.try_push(Message::single(data.clone())) {
             Ok(()) => Ok(()),
             Err(_) => Err(SendError::WouldBlock(msg)),
         }
