@@ -39,7 +39,10 @@
 //!   computation between two awaits holds them up, heartbeats included.
 //! - On a **multi-thread** runtime they run on the workers while the application
 //!   computes: reading, writing and the application overlap, at the price of a
-//!   wake-up between threads for each batch handed over.
+//!   wake-up between threads for each batch handed over. A PUB, XPUB or RADIO
+//!   send that every matching peer misses (all at SNDHWM) gives way with
+//!   [`std::thread::yield_now`] before returning, so that a publisher faster than
+//!   all its subscribers leaves the core to the threads that drain them.
 //!
 //! [`blocking`] sockets run on a background runtime of their own and need no choice.
 
