@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use zocket_proto::{Message, PeerInfo, SocketType};
 
+use crate::engine::drive::EngineCell;
 use crate::error::Error;
 use crate::monitor::{Monitor, MonitorEvent, MonitorHub};
 use crate::options::Options;
@@ -127,6 +128,49 @@ pub(crate) struct Core {
     pub(crate) tasks: Mutex<JoinSet<()>>,
     pub(crate) endpoints: Mutex<Vec<EndpointEntry>>,
     last_endpoint: Mutex<Option<String>>,
+    /// The engines of this socket's connections, which a waiting receive may
+    /// poll itself (see [`engine::drive`](crate::engine::drive)).
+    engines: Mutex<Vec<Arc<EngineCell>>>,
+}
+
+/// Keeps an engine in its socket's list while it runs; stops it when dropped.
+pub(crate) struct EngineRegistration<'a> {
+    core: &'a Core,
+    cell: Arc<EngineCell>,
+}
+
+impl Drop for EngineRegistration<'_> {
+    fn drop(&mut self) {
+        lock(&self.core.engines).retain(|c| !Arc::ptr_eq(c, &self.cell));
+        self.cell.stop();
+    }
+}
+
+/// A receive waiting on an engine; passes the engine's wake-ups back to its task
+/// when the receive ends, however it ends.
+struct Receiving<'a> {
+    cell: &'a Arc<EngineCell>,
+    waker: Option<std::task::Waker>,
+}
+
+impl Receiving<'_> {
+    fn wait(&mut self, waker: &std::task::Waker) {
+        if !self.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            if let Some(old) = self.waker.take() {
+                self.cell.receiver_leaves(&old);
+            }
+            self.waker = Some(waker.clone());
+        }
+        self.cell.receiver_waits(waker);
+    }
+}
+
+impl Drop for Receiving<'_> {
+    fn drop(&mut self) {
+        if let Some(w) = self.waker.take() {
+            self.cell.receiver_leaves(&w);
+        }
+    }
 }
 
 const NO_TIMEOUT: u64 = u64::MAX;
@@ -191,6 +235,7 @@ impl Core {
             tasks: Mutex::new(JoinSet::new()),
             endpoints: Mutex::new(Vec::new()),
             last_endpoint: Mutex::new(None),
+            engines: Mutex::new(Vec::new()),
         }))
     }
 
@@ -607,10 +652,76 @@ impl Core {
             Err(e) => Attempt::Done(Err(e)),
             Ok(Some(msg)) => Attempt::Done(Ok(msg)),
             Ok(None) if timeout == Some(Duration::ZERO) => Attempt::Done(Err(Error::WouldBlock)),
-            Ok(None) => Attempt::Wait(Box::pin(
-                self.wait_for(&self.recv_ready, timeout, || self.try_recv_once()),
-            )),
+            Ok(None) => Attempt::Wait(Box::pin(self.wait_recv(timeout))),
         })
+    }
+
+    /// Lists a running engine, which a receive may poll while it waits.
+    pub(crate) fn register_engine(&self, cell: &Arc<EngineCell>) -> EngineRegistration<'_> {
+        lock(&self.engines).push(cell.clone());
+        EngineRegistration {
+            core: self,
+            cell: cell.clone(),
+        }
+    }
+
+    /// The engine of the socket's one connection, if it has exactly one.
+    fn solo_engine(&self) -> Option<Arc<EngineCell>> {
+        let engines = lock(&self.engines);
+        match engines.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
+    }
+
+    /// A receive that found nothing waits up to `timeout`. With one connection,
+    /// it polls that connection's engine itself while it waits, and the engine's
+    /// wake-ups come to it rather than to the engine's task: what arrives is read
+    /// and received on this thread (see [`engine::drive`](crate::engine::drive)).
+    async fn wait_recv(&self, timeout: Option<Duration>) -> Result<Message, Error> {
+        let Some(cell) = self.solo_engine() else {
+            return self
+                .wait_for(&self.recv_ready, timeout, || self.try_recv_once())
+                .await;
+        };
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut receiving = Receiving {
+            cell: &cell,
+            waker: None,
+        };
+        loop {
+            let notified = self.recv_ready.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            std::future::poll_fn(|cx| {
+                receiving.wait(cx.waker());
+                Poll::Ready(())
+            })
+            .await;
+            cell.poll_engine(true);
+            if let Some(msg) = self.try_recv_once()? {
+                return Ok(msg);
+            }
+            // A wake-up of the engine brings this receive back to poll it, but
+            // only after it has given way once: an engine out of its cooperative
+            // budget wakes itself at once, and only a yield renews the budget.
+            let mut yielded = false;
+            let woken = std::future::poll_fn(|cx| {
+                receiving.wait(cx.waker());
+                if yielded && cell.needs_poll() {
+                    return Poll::Ready(());
+                }
+                yielded = true;
+                notified.as_mut().poll(cx)
+            });
+            match deadline {
+                Some(d) if d <= Instant::now() => return Err(Error::Timeout),
+                Some(d) => {
+                    let _ = tokio::time::timeout_at(d, woken).await;
+                }
+                None => woken.await,
+            }
+        }
     }
 
     /// SNDTIMEO, read without cloning the options.

@@ -268,14 +268,16 @@ impl Pipe {
         if self.terminated.load(Ordering::Acquire) {
             return Err(msg);
         }
-        {
+        let queued = {
             let mut q = self.out_queue();
             if !self.admit(&mut q) {
                 return Err(msg);
             }
-            self.queue(&mut q, msg);
+            self.queue(&mut q, msg)
+        };
+        if queued {
+            self.wake_engine();
         }
-        self.wake_engine();
         Ok(())
     }
 
@@ -287,14 +289,16 @@ impl Pipe {
         if self.terminated.load(Ordering::Acquire) {
             return false;
         }
-        {
+        let queued = {
             let mut q = self.out_queue();
             if !self.admit(&mut q) {
                 return false;
             }
-            self.queue(&mut q, msg.clone());
+            self.queue(&mut q, msg.clone())
+        };
+        if queued {
+            self.wake_engine();
         }
-        self.wake_engine();
         true
     }
 
@@ -312,7 +316,10 @@ impl Pipe {
     }
 
     /// Queues an admitted message: written at once if the engine lent its write
-    /// half, appended to the encoded run if small, else queued as it is.
+    /// half, appended to the encoded run if small, else queued as it is. Returns
+    /// whether anything was queued for the engine: a message written whole leaves
+    /// nothing to do, and waking the engine for it would cost a thread wake-up per
+    /// request or reply on a multi-thread runtime.
     ///
     /// Inlined, as `admit`, and given the bare `Message` rather than an
     /// `Outbound`: each call out of line, and each wrapping in `Outbound` (whose
@@ -320,7 +327,7 @@ impl Pipe {
     /// loads that straddle the stores that wrote it (PUSH process, 200k x 256 B,
     /// callgrind: 809 instructions per message out of line, 672 inlined).
     #[inline(always)]
-    fn queue(&self, q: &mut OutQueue, m: Message) {
+    fn queue(&self, q: &mut OutQueue, m: Message) -> bool {
         if q.direct.is_some() && m.byte_len() <= DIRECT_MAX {
             // Lent only while the queue is empty and the engine idle.
             let writer = q.direct.take().expect("checked just above");
@@ -331,7 +338,7 @@ impl Pipe {
                 Ok(n) if n == frames.len() => {
                     frames.clear();
                     q.spare.push(frames);
-                    return;
+                    return false;
                 }
                 // What the kernel did not take (or the error, which the
                 // engine meets on its own write) goes to the engine.
@@ -350,6 +357,7 @@ impl Pipe {
             q.items.push_back(Outbound::Message(m));
         }
         q.messages += 1;
+        true
     }
 
     /// The engine has nothing to write: lends it the write half for the next small

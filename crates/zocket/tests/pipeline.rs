@@ -367,3 +367,45 @@ async fn kernel_buffer_and_maxrt_options_are_accepted() {
     push.send("tuned").await.unwrap();
     assert_eq!(&recv(&pull).await[0][..], b"tuned");
 }
+
+/// A receive that waits polls its connection's engine itself; once a loop of
+/// receives that never waited had spent the task's cooperative budget, the
+/// engine woke itself at once and the receive polled it again without ever
+/// yielding, for good (found with 64 KiB messages on a one-worker runtime).
+#[test]
+fn regression_a_receive_driving_its_engine_spun_once_out_of_budget() {
+    const COUNT: usize = 2000;
+    let (done, finished) = std::sync::mpsc::channel();
+    // On its own thread, so that a receive that spins fails this test instead of
+    // hanging it.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let received = rt.block_on(async {
+            let (push, pull) = push_pull_with(|_| {}, |_| {}).await;
+            let sender = tokio::spawn(async move {
+                let body = bytes::Bytes::from(vec![7u8; 64 * 1024]);
+                for _ in 0..COUNT {
+                    push.send(body.clone()).await.unwrap();
+                }
+                push
+            });
+            let mut n = 0;
+            while n < COUNT {
+                let m = pull.recv().await.unwrap();
+                assert_eq!(m[0].len(), 64 * 1024);
+                n += 1;
+            }
+            drop(sender.await.unwrap());
+            n
+        });
+        let _ = done.send(received);
+    });
+    let received = finished
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the receiving thread neither finished nor failed within 60 s");
+    assert_eq!(received, COUNT);
+}

@@ -5,8 +5,10 @@
 //! - [`raw`]: STREAM's raw bytes, no protocol.
 //!
 //! Both end with an [`EngineExit`], which the transport turns into a monitor event
-//! and a reconnection decision.
+//! and a reconnection decision. [`drive`] decides who polls an engine: its own
+//! task, or a receive that would otherwise wait for it.
 
+pub(crate) mod drive;
 pub(crate) mod raw;
 pub(crate) mod zmtp;
 

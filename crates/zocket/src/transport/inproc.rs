@@ -15,6 +15,7 @@ use tokio::sync::Notify;
 use zocket_proto::{Metadata, PeerInfo, Version};
 
 use crate::core::Core;
+use crate::engine::drive::drive;
 use crate::error::Error;
 use crate::monitor::MonitorEvent;
 use crate::pipe::{Outbound, Pipe};
@@ -121,7 +122,12 @@ async fn connect_loop(core: Arc<Core>, name: String, pipe: Arc<Pipe>) {
             .filter(|c| !c.is_closed());
         match binder {
             Some(binder) => {
-                if !link(&core, &pipe, &binder).await {
+                // Either side's receive may move the traffic itself while it
+                // waits (see `engine::drive`).
+                let (c, p, b) = (core.clone(), pipe.clone(), binder.clone());
+                let keep_waiting =
+                    drive(&[&*core, &*binder], async move { link(&c, &p, &b).await }).await;
+                if !keep_waiting {
                     return;
                 }
             }

@@ -17,6 +17,7 @@ use std::time::Duration;
 use tokio::io::AsyncRead;
 
 use crate::core::Core;
+use crate::engine::drive::drive;
 use crate::engine::{self, ConnInfo, EngineExit};
 use crate::error::Error;
 use crate::monitor::MonitorEvent;
@@ -84,11 +85,18 @@ impl Target {
 }
 
 /// Runs the engine the socket type speaks: raw bytes for STREAM, ZMTP otherwise.
+/// While it runs, a receive on the socket may poll it (see [`engine::drive`]).
 async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnInfo) -> EngineExit {
+    let (c, p, i) = (core.clone(), pipe.clone(), info.clone());
     if core.socket_type == zocket_proto::SocketType::Stream {
-        engine::raw::run(core, conn.rd, SharedWrite(conn.wr), pipe, info).await
+        let engine =
+            async move { engine::raw::run(&c, conn.rd, SharedWrite(conn.wr), &p, &i).await };
+        drive(&[&**core], engine).await
     } else {
-        engine::zmtp::run(core, conn.rd, conn.wr, pipe, info).await
+        drive(&[&**core], async move {
+            engine::zmtp::run(&c, conn.rd, conn.wr, &p, &i).await
+        })
+        .await
     }
 }
 
