@@ -15,7 +15,6 @@ use tokio::sync::Notify;
 use zocket_proto::{Metadata, PeerInfo, Version};
 
 use crate::core::Core;
-use crate::engine::drive::drive;
 use crate::error::Error;
 use crate::monitor::MonitorEvent;
 use crate::pipe::{Outbound, Pipe};
@@ -122,12 +121,11 @@ async fn connect_loop(core: Arc<Core>, name: String, pipe: Arc<Pipe>) {
             .filter(|c| !c.is_closed());
         match binder {
             Some(binder) => {
-                // Either side's receive may move the traffic itself while it
-                // waits (see `engine::drive`).
-                let (c, p, b) = (core.clone(), pipe.clone(), binder.clone());
-                let keep_waiting =
-                    drive(&[&*core, &*binder], async move { link(&c, &p, &b).await }).await;
-                if !keep_waiting {
+                // Not driven by a waiting receive (see `engine::drive`): moving
+                // the traffic on the receiving thread, 4M x 16 B on a one-worker
+                // runtime, 6 alternating runs: 4.4-5.3M msg/s against 5.7-6.9M
+                // from the link's own task.
+                if !link(&core, &pipe, &binder).await {
                     return;
                 }
             }
