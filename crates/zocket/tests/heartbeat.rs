@@ -72,3 +72,38 @@ async fn silent_peer_is_dropped_after_heartbeat_timeout() {
         "no PING seen"
     );
 }
+
+/// A receive that waits polls its connection's engine itself; when it gives up
+/// (here, at its timeout), the engine's wake-ups must go back to the engine's own
+/// task, or nothing would answer the peer's PINGs while the application does
+/// something else.
+#[tokio::test]
+async fn the_engine_answers_pings_after_a_receive_gave_up_waiting_on_it() {
+    let pull = Pull::new().unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let push = Push::new().unwrap();
+    let mut o = push.options();
+    o.heartbeat_ivl = Some(Duration::from_millis(30));
+    o.heartbeat_timeout = Some(Duration::from_millis(100));
+    push.set_options(o).unwrap();
+    let mut m = push.monitor();
+    push.connect(&ep).await.unwrap();
+    push.send("first").await.unwrap();
+    assert_eq!(
+        &tokio::time::timeout(T, pull.recv()).await.unwrap().unwrap()[0][..],
+        b"first"
+    );
+    // The receive drives the engine while it waits, then times out.
+    let r = pull.recv_timeout(Some(Duration::from_millis(20))).await;
+    assert!(matches!(r, Err(zocket::Error::Timeout)), "{r:?}");
+    // Many heartbeat timeouts without a receive.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while let Some(ev) = m.try_recv() {
+        assert!(!matches!(ev, MonitorEvent::Disconnected { .. }), "{ev:?}");
+    }
+    push.send("after").await.unwrap();
+    assert_eq!(
+        &tokio::time::timeout(T, pull.recv()).await.unwrap().unwrap()[0][..],
+        b"after"
+    );
+}

@@ -706,3 +706,46 @@ async fn router_notify_across_reconnections(connect: bool, disconnect: bool) {
         }
     }
 }
+
+/// Round trips in a row on each kind of runtime: each receive waits, so each
+/// polls its connection's engine itself and takes its wake-ups from the
+/// engine's task (`engine::drive`); a wake-up lost between the two would stall
+/// a round trip until the timeout.
+#[test]
+fn round_trips_in_a_row_lose_no_wake_up_on_any_runtime() {
+    for workers in [0, 1, 2] {
+        let rt = if workers == 0 {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        rt.block_on(async {
+            let (rep, ep) = bound(SocketType::Rep).await;
+            let req = Socket::new(SocketType::Req).unwrap();
+            req.connect(&ep).await.unwrap();
+            let server = tokio::spawn(async move {
+                for _ in 0..2000 {
+                    let m = recv(&rep).await;
+                    send(&rep, m).await;
+                }
+                rep
+            });
+            for i in 0..2000u32 {
+                send(&req, msg(&[&i.to_be_bytes()])).await;
+                assert_eq!(
+                    &recv(&req).await[0][..],
+                    &i.to_be_bytes(),
+                    "{workers} workers"
+                );
+            }
+            drop(server.await.unwrap());
+        });
+    }
+}
