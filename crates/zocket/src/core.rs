@@ -129,8 +129,10 @@ pub(crate) struct Core {
     pub(crate) endpoints: Mutex<Vec<EndpointEntry>>,
     last_endpoint: Mutex<Option<String>>,
     /// The engines of this socket's connections, which a waiting receive may
-    /// poll itself (see [`engine::drive`](crate::engine::drive)).
-    engines: Mutex<Vec<Arc<EngineCell>>>,
+    /// poll itself (see [`engine::drive`](crate::engine::drive)); replaced, not
+    /// changed, when an engine comes or goes, so that a wait takes the list with
+    /// one reference count.
+    engines: Mutex<Arc<Vec<Arc<EngineCell>>>>,
     /// Whether the last wait of a receive ended on a stream (more waiting after
     /// the message, or a large message): the next wait then leaves the engine to
     /// its own task, so that reading overlaps with the application's work.
@@ -145,39 +147,73 @@ pub(crate) struct EngineRegistration<'a> {
 
 impl Drop for EngineRegistration<'_> {
     fn drop(&mut self) {
-        lock(&self.core.engines).retain(|c| !Arc::ptr_eq(c, &self.cell));
+        {
+            let mut engines = lock(&self.core.engines);
+            let kept = engines
+                .iter()
+                .filter(|c| !Arc::ptr_eq(c, &self.cell))
+                .cloned()
+                .collect();
+            *engines = Arc::new(kept);
+        }
         self.cell.stop();
     }
 }
 
-/// A receive waiting on an engine; passes the engine's wake-ups back to its task
-/// when the receive ends, however it ends.
-struct Receiving<'a> {
-    cell: &'a Arc<EngineCell>,
+/// A receive waiting on engines; passes their wake-ups back to their tasks when
+/// the receive ends, however it ends.
+struct Receiving {
+    cells: Arc<Vec<Arc<EngineCell>>>,
     waker: Option<std::task::Waker>,
 }
 
-impl Receiving<'_> {
+impl Receiving {
     fn wait(&mut self, waker: &std::task::Waker) {
         if !self.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            if let Some(old) = self.waker.take() {
-                self.cell.receiver_leaves(&old);
-            }
+            self.leave();
             self.waker = Some(waker.clone());
         }
-        self.cell.receiver_waits(waker);
+        for cell in self.cells.iter() {
+            cell.receiver_waits(waker);
+        }
+    }
+
+    fn leave(&mut self) {
+        if let Some(w) = self.waker.take() {
+            for cell in self.cells.iter() {
+                cell.receiver_leaves(&w);
+            }
+        }
+    }
+
+    /// Polls the engines that a wake-up came for (all of them when there is one
+    /// only: polling an idle engine costs less than the check).
+    fn poll_engines(&self) {
+        let all = self.cells.len() == 1;
+        for cell in self.cells.iter() {
+            if all || cell.needs_poll() {
+                cell.poll_engine(true);
+            }
+        }
+    }
+
+    fn needs_poll(&self) -> bool {
+        self.cells.iter().any(|c| c.needs_poll())
     }
 }
 
-impl Drop for Receiving<'_> {
+impl Drop for Receiving {
     fn drop(&mut self) {
-        if let Some(w) = self.waker.take() {
-            self.cell.receiver_leaves(&w);
-        }
+        self.leave();
     }
 }
 
 const NO_TIMEOUT: u64 = u64::MAX;
+
+/// Most connections whose engines a waiting receive polls itself; a socket with
+/// more leaves them to their tasks (registering with each costs the wait a lock
+/// per connection).
+const MAX_DRIVEN_ENGINES: usize = 8;
 
 /// A message this large ends a receive's wait as part of a stream (see
 /// [`Core::note_wait_end`]).
@@ -243,7 +279,7 @@ impl Core {
             tasks: Mutex::new(JoinSet::new()),
             endpoints: Mutex::new(Vec::new()),
             last_endpoint: Mutex::new(None),
-            engines: Mutex::new(Vec::new()),
+            engines: Mutex::new(Arc::new(Vec::new())),
             recv_streaming: AtomicBool::new(false),
         }))
     }
@@ -667,26 +703,33 @@ impl Core {
 
     /// Lists a running engine, which a receive may poll while it waits.
     pub(crate) fn register_engine(&self, cell: &Arc<EngineCell>) -> EngineRegistration<'_> {
-        lock(&self.engines).push(cell.clone());
+        {
+            let mut engines = lock(&self.engines);
+            let mut more = Vec::with_capacity(engines.len() + 1);
+            more.extend(engines.iter().cloned());
+            more.push(cell.clone());
+            *engines = Arc::new(more);
+        }
         EngineRegistration {
             core: self,
             cell: cell.clone(),
         }
     }
 
-    /// The engine of the socket's one connection, if it has exactly one.
-    fn solo_engine(&self) -> Option<Arc<EngineCell>> {
+    /// The engines of the socket's connections, if it has some and at most
+    /// [`MAX_DRIVEN_ENGINES`].
+    fn engines_to_drive(&self) -> Option<Arc<Vec<Arc<EngineCell>>>> {
         let engines = lock(&self.engines);
-        match engines.as_slice() {
-            [one] => Some(one.clone()),
-            _ => None,
-        }
+        (1..=MAX_DRIVEN_ENGINES)
+            .contains(&engines.len())
+            .then(|| engines.clone())
     }
 
-    /// A receive that found nothing waits up to `timeout`. With one connection,
-    /// it polls that connection's engine itself while it waits, and the engine's
-    /// wake-ups come to it rather than to the engine's task: what arrives is read
-    /// and received on this thread (see [`engine::drive`](crate::engine::drive)).
+    /// A receive that found nothing waits up to `timeout`. With a few
+    /// connections (up to [`MAX_DRIVEN_ENGINES`]), it polls their engines itself
+    /// while it waits, and their wake-ups come to it rather than to the engines'
+    /// tasks: what arrives is read and received on this thread (see
+    /// [`engine::drive`](crate::engine::drive)).
     ///
     /// Not while messages stream in (see [`note_wait_end`](Self::note_wait_end)):
     /// then the engine's task reads while the application works, which a receive
@@ -694,12 +737,12 @@ impl Core {
     /// runtime, 5 alternating runs: 13-23k msg/s read by the receive, 20-26k by
     /// the engine's task).
     async fn wait_recv(&self, timeout: Option<Duration>) -> Result<Message, Error> {
-        let solo = if self.recv_streaming.load(Ordering::Relaxed) {
+        let driven = if self.recv_streaming.load(Ordering::Relaxed) {
             None
         } else {
-            self.solo_engine()
+            self.engines_to_drive()
         };
-        let Some(cell) = solo else {
+        let Some(cells) = driven else {
             let msg = self
                 .wait_for(&self.recv_ready, timeout, || self.try_recv_once())
                 .await?;
@@ -707,10 +750,7 @@ impl Core {
             return Ok(msg);
         };
         let deadline = timeout.map(|t| Instant::now() + t);
-        let mut receiving = Receiving {
-            cell: &cell,
-            waker: None,
-        };
+        let mut receiving = Receiving { cells, waker: None };
         loop {
             let notified = self.recv_ready.notified();
             tokio::pin!(notified);
@@ -720,7 +760,7 @@ impl Core {
                 Poll::Ready(())
             })
             .await;
-            cell.poll_engine(true);
+            receiving.poll_engines();
             if let Some(msg) = self.try_recv_once()? {
                 self.note_wait_end(&msg);
                 return Ok(msg);
@@ -731,7 +771,7 @@ impl Core {
             let mut yielded = false;
             let woken = std::future::poll_fn(|cx| {
                 receiving.wait(cx.waker());
-                if yielded && cell.needs_poll() {
+                if yielded && receiving.needs_poll() {
                     return Poll::Ready(());
                 }
                 yielded = true;

@@ -43,8 +43,8 @@
 //!   send that every matching peer misses (all at SNDHWM) gives way with
 //!   [`std::thread::yield_now`] before returning, so that a publisher faster than
 //!   all its subscribers leaves the core to the threads that drain them.
-//!   A receive that has to wait on a socket with one tcp or ipc connection
-//!   reads that connection itself, on the application's thread, as long as
+//!   A receive that has to wait on a socket with a few tcp or ipc connections
+//!   (up to 8) reads them itself, on the application's thread, as long as
 //!   messages come one at a time (requests, replies): the worker only passes
 //!   the wake-up on, and the round trip costs one thread hand-off per side
 //!   instead of two. Once messages stream in (more already waiting, or one of

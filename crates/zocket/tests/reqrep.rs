@@ -707,6 +707,22 @@ async fn router_notify_across_reconnections(connect: bool, disconnect: bool) {
     }
 }
 
+/// A current-thread runtime (`workers` 0) or a multi-thread one.
+fn runtime(workers: usize) -> tokio::runtime::Runtime {
+    if workers == 0 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+}
+
 /// Round trips in a row on each kind of runtime: each receive waits, so each
 /// polls its connection's engine itself and takes its wake-ups from the
 /// engine's task (`engine::drive`); a wake-up lost between the two would stall
@@ -714,19 +730,7 @@ async fn router_notify_across_reconnections(connect: bool, disconnect: bool) {
 #[test]
 fn round_trips_in_a_row_lose_no_wake_up_on_any_runtime() {
     for workers in [0, 1, 2] {
-        let rt = if workers == 0 {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-        } else {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(workers)
-                .enable_all()
-                .build()
-                .unwrap()
-        };
-        rt.block_on(async {
+        runtime(workers).block_on(async {
             let (rep, ep) = bound(SocketType::Rep).await;
             let req = Socket::new(SocketType::Req).unwrap();
             req.connect(&ep).await.unwrap();
@@ -746,6 +750,36 @@ fn round_trips_in_a_row_lose_no_wake_up_on_any_runtime() {
                 );
             }
             drop(server.await.unwrap());
+        });
+    }
+}
+
+/// A REP with several clients: its waiting receives poll all their engines and
+/// take the wake-ups of each.
+#[test]
+fn a_rep_serving_several_clients_loses_no_wake_up_on_any_runtime() {
+    for workers in [0, 1, 2] {
+        runtime(workers).block_on(async {
+            let (rep, ep) = bound(SocketType::Rep).await;
+            let mut clients = Vec::new();
+            for c in 0..3u8 {
+                let req = Socket::new(SocketType::Req).unwrap();
+                req.connect(&ep).await.unwrap();
+                clients.push(tokio::spawn(async move {
+                    for i in 0..300u32 {
+                        let body = [&[c][..], &i.to_be_bytes()].concat();
+                        send(&req, msg(&[&body])).await;
+                        assert_eq!(&recv(&req).await[0][..], &body[..]);
+                    }
+                }));
+            }
+            for _ in 0..900 {
+                let m = recv(&rep).await;
+                send(&rep, m).await;
+            }
+            for c in clients {
+                c.await.unwrap();
+            }
         });
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! An engine future lives in an [`EngineCell`]. Its task polls it whenever the
 //! engine is woken. But while the application waits in a receive on a socket with
-//! this one connection, the engine's wake-ups go to that receive instead, which
-//! polls the engine on its own thread: the bytes that arrive are read, decoded and
+//! a few connections, the engines' wake-ups go to that receive instead, which
+//! polls the woken engine on its own thread: the bytes that arrive are read, decoded and
 //! handed up there, without a run of the engine's task in between (on a
 //! multi-thread runtime the I/O worker only wakes the application; the raw-TCP
 //! peer's layout). The engine is the same state machine whoever polls it.
