@@ -3,16 +3,20 @@
 //! An engine future lives in an [`EngineCell`]. Its task polls it whenever the
 //! engine is woken. But while the application waits in a receive on a socket with
 //! a few connections, the engines' wake-ups go to that receive instead, which
-//! polls the woken engine on its own thread: the bytes that arrive are read, decoded and
-//! handed up there, without a run of the engine's task in between (on a
-//! multi-thread runtime the I/O worker only wakes the application; the raw-TCP
-//! peer's layout). The engine is the same state machine whoever polls it.
+//! polls the woken engine on its own thread: the bytes that arrive are read,
+//! decoded and handed up there, without a run of the engine's task in between (on
+//! a multi-thread runtime the I/O worker only wakes the application; the raw-TCP
+//! peer's layout). The engine is the same state machine whoever polls it, and a
+//! panic in it (a bug) is raised in the engine's task whoever polled it, as when
+//! the task alone polled it.
 //!
 //! Whoever polls holds the cell's lock. A wake-up that comes while another holds it
 //! is not lost: every wake-up sets `woken`, each poll clears it first, and the
 //! holder polls again when it finds it set after letting go.
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -41,6 +45,8 @@ pub(crate) struct EngineCell {
     polling: AtomicBool,
     /// Whether the engine ended, for its task.
     done: AtomicBool,
+    /// A panic of the engine while a receive polled it, for its task to raise.
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
     /// Set by every wake-up of the engine, cleared before each poll.
     woken: AtomicBool,
     /// Whether `receiver` holds the waker of a receive waiting on this engine.
@@ -92,6 +98,7 @@ impl EngineCell {
             engine: Mutex::new(Some(engine)),
             polling: AtomicBool::new(false),
             done: AtomicBool::new(false),
+            panic: Mutex::new(None),
             woken: AtomicBool::new(false),
             receiver_waiting: AtomicBool::new(false),
             receiver: Mutex::new(None),
@@ -112,6 +119,9 @@ impl EngineCell {
             }
             self.poll_engine(false);
             if self.done.load(Ordering::SeqCst) {
+                if let Some(panic) = lock(&self.panic).take() {
+                    std::panic::resume_unwind(panic);
+                }
                 Poll::Ready(())
             } else {
                 Poll::Pending
@@ -140,8 +150,16 @@ impl EngineCell {
             self.polling.store(true, Ordering::SeqCst);
             self.woken.store(false, Ordering::SeqCst);
             let waker = Waker::from(self.clone());
-            let result = {
-                let _entered = from_receiver.then(|| self.runtime.enter());
+            let result = if from_receiver {
+                let _entered = self.runtime.enter();
+                std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    fut.as_mut().poll(&mut Context::from_waker(&waker))
+                }))
+                .unwrap_or_else(|panic| {
+                    *lock(&self.panic) = Some(panic);
+                    Poll::Ready(())
+                })
+            } else {
                 fut.as_mut().poll(&mut Context::from_waker(&waker))
             };
             polled = true;
@@ -308,6 +326,20 @@ mod tests {
         cell.poll_engine(true);
         assert_eq!(polls.load(Ordering::SeqCst), MAX_POLLS_IN_A_ROW);
         assert!(task_count.0.load(Ordering::SeqCst) >= 1);
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_a_receiver_polls_is_raised_in_the_engines_task() {
+        let cell = EngineCell::new(Box::pin(async { panic!("engine bug") }));
+        // The receive is not hurt...
+        assert!(cell.poll_engine(true));
+        // ...the engine's task raises it, where tokio reports it as before.
+        let task = tokio::spawn({
+            let cell = cell.clone();
+            async move { cell.run().await }
+        });
+        let err = task.await.expect_err("the task panics");
+        assert!(err.is_panic());
     }
 
     #[tokio::test]
