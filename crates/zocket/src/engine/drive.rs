@@ -225,9 +225,9 @@ impl EngineCell {
 }
 
 /// Runs `engine` in a cell from the calling task until it ends, listed with
-/// each of `cores` (the sockets whose receives may poll it) meanwhile.
+/// `core` (the socket whose receives may poll it) meanwhile.
 pub(crate) async fn drive<T: Send + 'static>(
-    cores: &[&Core],
+    core: &Core,
     engine: impl Future<Output = T> + Send + 'static,
 ) -> T {
     let out = Arc::new(Mutex::new(None));
@@ -236,7 +236,7 @@ pub(crate) async fn drive<T: Send + 'static>(
         let result = engine.await;
         *lock(&slot) = Some(result);
     }));
-    let _listed: Vec<_> = cores.iter().map(|c| c.register_engine(&cell)).collect();
+    let _listed = core.register_engine(&cell);
     cell.run().await;
     let result = lock(&out).take();
     result.expect("an engine that ended left its result")

@@ -91,9 +91,9 @@ async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnI
     if core.socket_type == zocket_proto::SocketType::Stream {
         let engine =
             async move { engine::raw::run(&c, conn.rd, SharedWrite(conn.wr), &p, &i).await };
-        drive(&[&**core], engine).await
+        drive(core, engine).await
     } else {
-        drive(&[&**core], async move {
+        drive(core, async move {
             engine::zmtp::run(&c, conn.rd, conn.wr, &p, &i).await
         })
         .await
