@@ -9,6 +9,20 @@ use zocket::{MonitorEvent, Pull, Push};
 
 const T: Duration = Duration::from_secs(5);
 
+/// Sends `text` from `push` and checks that `pull` receives it.
+async fn pass_through(push: &Push, pull: &Pull, text: &'static str) {
+    push.send(text).await.unwrap();
+    let got = tokio::time::timeout(T, pull.recv()).await.unwrap().unwrap();
+    assert_eq!(&got[0][..], text.as_bytes());
+}
+
+/// Checks that no event the monitor holds reports a lost connection.
+fn assert_never_disconnected(m: &mut zocket::Monitor) {
+    while let Some(ev) = m.try_recv() {
+        assert!(!matches!(ev, MonitorEvent::Disconnected { .. }), "{ev:?}");
+    }
+}
+
 #[tokio::test]
 async fn quiet_connection_survives_many_intervals() {
     let pull = Pull::new().unwrap();
@@ -20,21 +34,11 @@ async fn quiet_connection_survives_many_intervals() {
     push.set_options(o).unwrap();
     let mut m = pull.monitor();
     push.connect(&ep).await.unwrap();
-    push.send("before").await.unwrap();
-    assert_eq!(
-        &tokio::time::timeout(T, pull.recv()).await.unwrap().unwrap()[0][..],
-        b"before"
-    );
+    pass_through(&push, &pull, "before").await;
     // Ten intervals of silence from the application.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    push.send("after").await.unwrap();
-    assert_eq!(
-        &tokio::time::timeout(T, pull.recv()).await.unwrap().unwrap()[0][..],
-        b"after"
-    );
-    while let Some(ev) = m.try_recv() {
-        assert!(!matches!(ev, MonitorEvent::Disconnected { .. }), "{ev:?}");
-    }
+    pass_through(&push, &pull, "after").await;
+    assert_never_disconnected(&mut m);
 }
 
 #[tokio::test]
@@ -88,22 +92,12 @@ async fn the_engine_answers_pings_after_a_receive_gave_up_waiting_on_it() {
     push.set_options(o).unwrap();
     let mut m = push.monitor();
     push.connect(&ep).await.unwrap();
-    push.send("first").await.unwrap();
-    assert_eq!(
-        &tokio::time::timeout(T, pull.recv()).await.unwrap().unwrap()[0][..],
-        b"first"
-    );
+    pass_through(&push, &pull, "first").await;
     // The receive drives the engine while it waits, then times out.
     let r = pull.recv_timeout(Some(Duration::from_millis(20))).await;
     assert!(matches!(r, Err(zocket::Error::Timeout)), "{r:?}");
     // Many heartbeat timeouts without a receive.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    while let Some(ev) = m.try_recv() {
-        assert!(!matches!(ev, MonitorEvent::Disconnected { .. }), "{ev:?}");
-    }
-    push.send("after").await.unwrap();
-    assert_eq!(
-        &tokio::time::timeout(T, pull.recv()).await.unwrap().unwrap()[0][..],
-        b"after"
-    );
+    assert_never_disconnected(&mut m);
+    pass_through(&push, &pull, "after").await;
 }
