@@ -83,6 +83,33 @@ fn advance(out: &mut VecDeque<Bytes>, mut n: usize, spent: &mut Vec<BytesMut>) {
     }
 }
 
+/// Whether engines on this thread's runtime give up their core after writing a
+/// stream out (see [`yield_after_stream`]): on a multi-thread runtime, where the
+/// sender runs on another thread. On a current-thread runtime the sender cannot
+/// run while the engine's thread is yielded.
+fn yields_after_streams() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread)
+}
+
+/// Gives the engine's core to whatever else is ready to run on it (one
+/// `sched_yield`), after a write that took every message a streaming sender had
+/// queued.
+///
+/// An engine that comes straight back to its pipe finds the few messages the
+/// sender queued while it wrote, and writes them again: one system call (and on
+/// loopback the receiver's whole receive path) per handful of messages, with the
+/// sender's core shared with this thread. Yielding lets a sender that shares the
+/// core queue a large batch first, as libzmq's I/O thread does by being woken
+/// on the sender's core. When nothing else is ready the call returns at once.
+///
+/// Measured (PUSH process, 4M x 16 B, `mt1`, 3 alternating runs each): system
+/// calls `sendto` 71k-99k -> 16k-29k, CPU 1.02-1.04 s -> 0.58-0.74 s, wall time
+/// 0.75-0.79 s -> 0.47-0.60 s.
+fn yield_after_stream() {
+    std::thread::yield_now();
+}
+
 /// Takes the write half back from the pipe when the engine stops, however it stops.
 struct Reclaim<'a>(&'a Pipe);
 
@@ -129,6 +156,10 @@ where
     // application's messages come through the pipe again. A stream of messages is
     // best written by the engine, hundreds per system call.
     let mut lend = false;
+    // Messages taken from the pipe since the output was last written out (see
+    // `yield_after_stream`).
+    let mut streamed = 0usize;
+    let yields = yields_after_streams();
     loop {
         if pipe.is_terminated() {
             return EngineExit::Terminated;
@@ -150,6 +181,7 @@ where
                 // The application's messages go through the pipe again.
                 lend = false;
                 for o in drained.drain(..) {
+                    streamed += o.weight();
                     apply(&mut session, o, &mut spent);
                 }
             }
@@ -231,7 +263,16 @@ where
             r = write_some(&mut wr, &out), if !out.is_empty() => {
                 match r {
                     Ok(0) => return EngineExit::PeerClosed,
-                    Ok(n) => { advance(&mut out, n, &mut spent); out_len -= n; }
+                    Ok(n) => {
+                        advance(&mut out, n, &mut spent);
+                        out_len -= n;
+                        if out.is_empty() {
+                            if yields && streamed > 1 {
+                                yield_after_stream();
+                            }
+                            streamed = 0;
+                        }
+                    }
                     Err(e) => return EngineExit::Io(e),
                 }
             }
@@ -255,5 +296,25 @@ where
         if lent {
             pipe.reclaim();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yields_after_streams;
+
+    #[test]
+    fn engines_yield_after_streams_on_multi_thread_runtimes_only() {
+        let ct = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert!(!ct.block_on(async { yields_after_streams() }));
+        let mt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        assert!(mt.block_on(async { yields_after_streams() }));
+        // Outside any runtime (an engine always runs in one): no.
+        assert!(!yields_after_streams());
     }
 }
