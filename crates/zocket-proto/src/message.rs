@@ -101,23 +101,17 @@ impl Message {
         }
     }
 
-    fn make_multi(&mut self) -> &mut Vec<Bytes> {
-        if let Repr::Single(b) = &mut self.repr {
-            let first = std::mem::take(b);
-            self.repr = Repr::Multi(vec![first]);
-        }
-        match &mut self.repr {
-            Repr::Multi(v) => v,
-            Repr::Single(_) => unreachable!("converted above"),
-        }
-    }
-
     /// Appends a frame at the end.
     pub fn push_back(&mut self, frame: impl Into<Bytes>) {
         let frame = frame.into();
         match &mut self.repr {
             Repr::Multi(v) if v.is_empty() => self.repr = Repr::Single(frame),
-            _ => self.make_multi().push(frame),
+            Repr::Multi(v) => v.push(frame),
+            // Two frames in one allocation (not a vector of one, then grown).
+            Repr::Single(b) => {
+                let first = std::mem::take(b);
+                self.repr = Repr::Multi(vec![first, frame]);
+            }
         }
     }
 
@@ -126,7 +120,14 @@ impl Message {
         let frame = frame.into();
         match &mut self.repr {
             Repr::Multi(v) if v.is_empty() => self.repr = Repr::Single(frame),
-            _ => self.make_multi().insert(0, frame),
+            Repr::Multi(v) => v.insert(0, frame),
+            // A ROUTER's `[routing id][body]`: one allocation of two frames (a
+            // vector of one grown by the insert cost a `malloc` and a `realloc`
+            // per message received).
+            Repr::Single(b) => {
+                let body = std::mem::take(b);
+                self.repr = Repr::Multi(vec![frame, body]);
+            }
         }
     }
 
@@ -340,6 +341,21 @@ mod tests {
         let mut s = single;
         assert_eq!(s.pop_back().as_deref(), Some(&b"x"[..]));
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn a_second_frame_on_a_single_frame_message_takes_one_allocation_of_two() {
+        let mut routed = Message::single("body");
+        routed.push_front("id");
+        let mut appended = Message::single("a");
+        appended.push_back("b");
+        for (m, want) in [(&routed, ["id", "body"]), (&appended, ["a", "b"])] {
+            assert_eq!(m.frames(), want.map(Bytes::from));
+            match &m.repr {
+                Repr::Multi(v) => assert_eq!(v.capacity(), 2),
+                Repr::Single(_) => panic!("two frames held as one"),
+            }
+        }
     }
 
     #[test]

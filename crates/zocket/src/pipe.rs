@@ -21,6 +21,34 @@ use crate::transport::shared_write::DirectWrite;
 /// Identifies a pipe within its socket.
 pub(crate) type PipeId = u64;
 
+/// A map keyed by pipe id, hashed by one multiplication: ids are handed out by a
+/// counter, never chosen by a peer, so the DoS-resistant default hasher (SipHash,
+/// two percent of a ROUTER's receive) buys nothing here. Maps keyed by what a
+/// peer sends (routing ids) keep the default.
+pub(crate) type PipeMap<V> =
+    std::collections::HashMap<PipeId, V, std::hash::BuildHasherDefault<PipeIdHasher>>;
+
+/// The hasher of [`PipeMap`] (Fibonacci hashing of the id).
+#[derive(Default)]
+pub(crate) struct PipeIdHasher(u64);
+
+impl std::hash::Hasher for PipeIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by `PipeId` keys; any other input still hashes.
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = (self.0 ^ id).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// What a socket hands an engine: a message, or a control command that the session
 /// encodes in the form the peer understands.
 #[derive(Debug, Clone)]

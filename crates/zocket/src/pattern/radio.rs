@@ -26,7 +26,7 @@ use super::fanout::offer_all;
 use super::{Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipe::{Outbound, Pipe, PipeId};
+use crate::pipe::{Outbound, Pipe, PipeId, PipeMap};
 use crate::transport::udp::{MAX_DATAGRAM, parse_dgram_address};
 
 /// The longest group name, in bytes (libzmq's `ZMQ_GROUP_MAX_LENGTH` since 4.3.3).
@@ -64,7 +64,7 @@ fn bad_message(reason: &str) -> SendError {
 /// to every udp:// destination; cannot receive.
 #[derive(Debug, Default)]
 pub(crate) struct Radio {
-    pipes: HashMap<PipeId, Arc<Pipe>>,
+    pipes: PipeMap<Arc<Pipe>>,
     /// Each group's joiners, one entry per JOIN.
     groups: HashMap<Bytes, Vec<PipeId>>,
     /// Scratch: the destinations of the message being sent.

@@ -1,6 +1,5 @@
 //! REP: the synchronous replier, strictly alternating receive and send (RFC 28).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -10,7 +9,7 @@ use super::envelope::{join, split_envelope};
 use super::{Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipe::{Pipe, PipeId};
+use crate::pipe::{Pipe, PipeId, PipeMap};
 
 /// The request a REP socket owes a reply to.
 #[derive(Debug)]
@@ -27,7 +26,7 @@ struct Owed {
 /// to send the reply back the way the request came.
 #[derive(Debug, Default)]
 pub(crate) struct Rep {
-    pipes: HashMap<PipeId, Arc<Pipe>>,
+    pipes: PipeMap<Arc<Pipe>>,
     owed: Option<Owed>,
 }
 

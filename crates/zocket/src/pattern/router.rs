@@ -19,7 +19,7 @@ use super::envelope::{probe_traffic, random_u32};
 use super::{Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipe::{Outbound, Pipe, PipeId};
+use crate::pipe::{Outbound, Pipe, PipeId, PipeMap};
 
 /// One attached pipe and the routing id it answers to, if any yet.
 #[derive(Debug)]
@@ -41,10 +41,10 @@ struct Peer {
 /// 5-byte id (`00` and a big-endian counter with a random start).
 #[derive(Debug)]
 pub(crate) struct Router {
-    peers: HashMap<PipeId, Peer>,
+    peers: PipeMap<Peer>,
     by_id: HashMap<Bytes, PipeId>,
     /// Routing ids chosen with `ZMQ_CONNECT_ROUTING_ID`, by pipe.
-    connect_ids: HashMap<PipeId, Bytes>,
+    connect_ids: PipeMap<Bytes>,
     next_generated: u32,
     handover: bool,
     probe_router: bool,
@@ -55,7 +55,7 @@ pub(crate) struct Router {
     /// Routing ids of detached pipes, kept (with whether the departure is announced)
     /// until their departure is received: their messages still queued keep their id.
     /// A pipe suspended and re-attached (IMMEDIATE) may depart more than once.
-    departed: HashMap<PipeId, VecDeque<(Bytes, bool)>>,
+    departed: PipeMap<VecDeque<(Bytes, bool)>>,
     /// Notifications and departures not yet handed to the socket.
     events: Vec<(Arc<Pipe>, Message)>,
 }
@@ -63,15 +63,15 @@ pub(crate) struct Router {
 impl Default for Router {
     fn default() -> Self {
         Router {
-            peers: HashMap::new(),
+            peers: PipeMap::default(),
             by_id: HashMap::new(),
-            connect_ids: HashMap::new(),
+            connect_ids: PipeMap::default(),
             next_generated: random_u32(),
             handover: false,
             probe_router: false,
             notify_connect: false,
             notify_disconnect: false,
-            departed: HashMap::new(),
+            departed: PipeMap::default(),
             events: Vec::new(),
         }
     }

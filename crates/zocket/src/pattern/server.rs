@@ -21,7 +21,7 @@ use super::envelope::random_u32;
 use super::{Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipe::{Pipe, PipeId};
+use crate::pipe::{Pipe, PipeId, PipeMap};
 
 /// The routing id frame of a message for `id`.
 fn id_frame(id: u32) -> Bytes {
@@ -35,11 +35,11 @@ fn id_frame(id: u32) -> Bytes {
 pub(crate) struct Server {
     /// SERVER or PEER, for error messages.
     kind: SocketType,
-    peers: HashMap<PipeId, (u32, Arc<Pipe>)>,
+    peers: PipeMap<(u32, Arc<Pipe>)>,
     by_id: HashMap<u32, PipeId>,
     /// Routing ids of detached pipes, oldest first, kept until the departure queued
     /// after their last messages is received.
-    departed: HashMap<PipeId, VecDeque<u32>>,
+    departed: PipeMap<VecDeque<u32>>,
     /// Every id in `departed`, so that none is handed out again while it may still
     /// appear on a received message.
     reserved: HashSet<u32>,
@@ -53,9 +53,9 @@ impl Server {
     pub(crate) fn new(kind: SocketType) -> Server {
         Server {
             kind,
-            peers: HashMap::new(),
+            peers: PipeMap::default(),
             by_id: HashMap::new(),
-            departed: HashMap::new(),
+            departed: PipeMap::default(),
             reserved: HashSet::new(),
             next_id: random_u32(),
             events: Vec::new(),

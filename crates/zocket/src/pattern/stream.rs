@@ -14,32 +14,32 @@ use super::envelope::random_u32;
 use super::{Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
-use crate::pipe::{Pipe, PipeId};
+use crate::pipe::{Pipe, PipeId, PipeMap};
 
 /// STREAM socket state.
 #[derive(Debug)]
 pub(crate) struct Stream {
-    pipes: HashMap<PipeId, (Arc<Pipe>, Option<Bytes>)>,
+    pipes: PipeMap<(Arc<Pipe>, Option<Bytes>)>,
     by_id: HashMap<Bytes, PipeId>,
-    connect_ids: HashMap<PipeId, Bytes>,
+    connect_ids: PipeMap<Bytes>,
     next_generated: u32,
     notify: bool,
     events: Vec<(Arc<Pipe>, Message)>,
     /// Routing ids of peers that left while some of their data was still queued for
     /// the application: that data keeps its id until the departure is received.
-    departed: HashMap<PipeId, Bytes>,
+    departed: PipeMap<Bytes>,
 }
 
 impl Default for Stream {
     fn default() -> Self {
         Stream {
-            pipes: HashMap::new(),
+            pipes: PipeMap::default(),
             by_id: HashMap::new(),
-            connect_ids: HashMap::new(),
+            connect_ids: PipeMap::default(),
             next_generated: random_u32(),
             notify: true,
             events: Vec::new(),
-            departed: HashMap::new(),
+            departed: PipeMap::default(),
         }
     }
 }
