@@ -621,10 +621,12 @@ impl Core {
         let st = &mut *guard;
         st.pattern.check_recv()?;
         let plain = st.pattern.plain_recv();
-        if (plain || st.pattern.filters_recv()) && !st.options.conflate {
-            // Take up to a batch of the oldest run at once (filtered, for a SUB); the
-            // rest of the batch is received from `taken`. (Never under CONFLATE, which
-            // must be able to drop any waiting message of a pipe.)
+        let maps = !plain && st.pattern.maps_recv();
+        if (plain || maps || st.pattern.filters_recv()) && !st.options.conflate {
+            // Take up to a batch of the oldest run at once (filtered, for a SUB;
+            // mapped, for a ROUTER); the rest of the batch is received from `taken`.
+            // (Never under CONFLATE, which must be able to drop any waiting message
+            // of a pipe.)
             let State {
                 pattern, inbound, ..
             } = st;
@@ -640,10 +642,16 @@ impl Core {
                     bytes += n;
                 }
                 run.pipe.take_inbound(k, bytes);
+                let pipe = run.pipe.id();
                 let mut batch = run.msgs.drain(..k);
                 let first = if plain {
                     let first = batch.next();
                     lock(&self.taken).extend(batch);
+                    first
+                } else if maps {
+                    let mut mapped = batch.filter_map(|m| pattern.map_recv(pipe, m));
+                    let first = mapped.next();
+                    lock(&self.taken).extend(mapped);
                     first
                 } else {
                     let mut kept = batch.filter(|m| pattern.passes(m));

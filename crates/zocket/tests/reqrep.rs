@@ -303,6 +303,45 @@ async fn dealer_router_with_chosen_routing_ids() {
     assert_eq!(recv(&dealer).await, msg(&[b"back"]));
 }
 
+/// A ROUTER maps whole batches of a connection's messages at once: each keeps
+/// its own peer's routing id, single- and multi-frame alike, in the order sent.
+#[tokio::test]
+async fn router_receives_bursts_from_two_dealers_in_order_under_their_ids() {
+    let (router, ep) = bound(SocketType::Router).await;
+    let mut dealers = Vec::new();
+    for id in [&b"alice"[..], b"bob"] {
+        let d = socket(SocketType::Dealer, |o| o.routing_id = Bytes::from(id));
+        d.connect(&ep).await.unwrap();
+        dealers.push(d);
+    }
+    const N: u32 = 2000;
+    for i in 0..N {
+        for d in &dealers {
+            let n = i.to_be_bytes();
+            let m = if i % 3 == 0 {
+                msg(&[&n, b"tail"])
+            } else {
+                msg(&[&n])
+            };
+            send(d, m).await;
+        }
+    }
+    let mut next = [0u32; 2];
+    for _ in 0..2 * N {
+        let m = recv(&router).await;
+        let who = match &m[0][..] {
+            b"alice" => 0,
+            b"bob" => 1,
+            other => panic!("unknown routing id {other:?}"),
+        };
+        let i = next[who];
+        assert_eq!(&m[1][..], &i.to_be_bytes()[..], "{m:?}");
+        assert_eq!(m.len(), if i % 3 == 0 { 3 } else { 2 }, "{m:?}");
+        next[who] += 1;
+    }
+    assert_eq!(next, [N, N]);
+}
+
 #[tokio::test]
 async fn router_generates_ids_for_anonymous_peers() {
     let (router, ep) = bound(SocketType::Router).await;

@@ -94,6 +94,20 @@ pub(crate) trait Pattern: Send + 'static {
         false
     }
 
+    /// Whether [`recv`](Pattern::recv) never fails and maps (or drops) each
+    /// message by [`map_recv`](Pattern::map_recv) alone, whatever the application
+    /// did with the messages before it (ROUTER's routing-id frame). The socket may
+    /// then take a batch at once and map it under one lock.
+    fn maps_recv(&self) -> bool {
+        false
+    }
+
+    /// For a pattern that [`maps_recv`](Pattern::maps_recv): the message the
+    /// application receives for `msg` from `pipe` (`None` drops it).
+    fn map_recv(&mut self, _pipe: PipeId, msg: Message) -> Option<Message> {
+        Some(msg)
+    }
+
     /// For a pattern that [`filters_recv`](Pattern::filters_recv): whether `msg`
     /// is delivered under the current subscriptions and options.
     fn passes(&self, _msg: &Message) -> bool {

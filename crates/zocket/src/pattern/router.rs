@@ -261,7 +261,15 @@ impl Pattern for Router {
         }
     }
 
-    fn recv(&mut self, pipe: PipeId, mut msg: Message) -> Result<Option<Message>, Error> {
+    fn recv(&mut self, pipe: PipeId, msg: Message) -> Result<Option<Message>, Error> {
+        Ok(self.map_recv(pipe, msg))
+    }
+
+    fn maps_recv(&self) -> bool {
+        true
+    }
+
+    fn map_recv(&mut self, pipe: PipeId, mut msg: Message) -> Option<Message> {
         // Messages from a pipe without a routing id (one that lost it to a handover)
         // cannot be answered and are dropped.
         let rid = match self.peers.get(&pipe) {
@@ -271,12 +279,9 @@ impl Pattern for Router {
                 .get(&pipe)
                 .and_then(|d| d.front())
                 .map(|(rid, _)| rid.clone()),
-        };
-        let Some(rid) = rid else {
-            return Ok(None);
-        };
+        }?;
         msg.push_front(rid);
-        Ok(Some(msg))
+        Some(msg)
     }
 
     /// Notifications are queued framed as the application receives them. A departure
