@@ -110,6 +110,23 @@ fn yield_after_stream() {
     std::thread::yield_now();
 }
 
+/// Waits for the socket's closing flag to change, and gives the receiver back
+/// (so that the wait can be re-armed in place). Ready at once if the socket is
+/// already closing.
+async fn closing_changed(
+    mut rx: tokio::sync::watch::Receiver<bool>,
+) -> (
+    tokio::sync::watch::Receiver<bool>,
+    Result<(), tokio::sync::watch::error::RecvError>,
+) {
+    let r = if *rx.borrow_and_update() {
+        Ok(())
+    } else {
+        rx.changed().await
+    };
+    (rx, r)
+}
+
 /// Takes the write half back from the pipe when the engine stops, however it stops.
 struct Reclaim<'a>(&'a Pipe);
 
@@ -142,7 +159,13 @@ where
         Ok(s) => s,
         Err(e) => return EngineExit::Refused(e.to_string()),
     };
-    let mut closing = core.closing();
+    // The waits for the socket's close and for outbound messages live across the
+    // loop's turns, re-armed only when they fire: made afresh at each turn, they
+    // registered and unregistered with their `Notify` (a lock each) every time the
+    // engine read or wrote anything.
+    let mut closing = std::pin::pin!(closing_changed(core.closing()));
+    let mut is_closing = false;
+    let mut outbound = std::pin::pin!(pipe.wait_outbound());
     let mut linger_deadline: Option<Instant> = None;
     let mut out: VecDeque<Bytes> = VecDeque::new();
     let mut out_len = 0usize;
@@ -190,7 +213,6 @@ where
             out_len += chunk.len();
             out.push_back(chunk);
         }
-        let is_closing = *closing.borrow();
         if is_closing {
             let idle = out.is_empty() && pipe.queued() == 0;
             if idle || linger == Some(std::time::Duration::ZERO) {
@@ -276,7 +298,9 @@ where
                     Err(e) => return EngineExit::Io(e),
                 }
             }
-            () = pipe.wait_outbound(), if want_outbound && !is_closing => {}
+            () = &mut outbound, if want_outbound && !is_closing => {
+                outbound.set(pipe.wait_outbound());
+            }
             () = pipe.wait_read_resume(), if !can_read => {}
             () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                 let now = Instant::now();
@@ -287,9 +311,13 @@ where
                     return EngineExit::Protocol { error, after_handshake: handshake_done };
                 }
             }
-            r = closing.changed(), if !is_closing => {
+            (rx, r) = &mut closing, if !is_closing => {
                 if r.is_err() {
                     return EngineExit::Closed;
+                }
+                is_closing = *rx.borrow();
+                if !is_closing {
+                    closing.set(closing_changed(rx));
                 }
             }
         }
