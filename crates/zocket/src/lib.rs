@@ -49,7 +49,12 @@
 //!   the wake-up on, and the round trip costs one thread hand-off per side
 //!   instead of two. Once messages stream in (more already waiting, or one of
 //!   16 KiB or more), the next waits leave reading to the worker again, so that
-//!   it overlaps with the application's work.
+//!   it overlaps with the application's work. A connection that has written out
+//!   a stream of several messages (not a single reply, and not a PUB's, XPUB's
+//!   or RADIO's) gives its worker's core away once
+//!   ([`std::thread::yield_now`]) before taking the next ones, so that a sender
+//!   sharing that core queues a large batch: the worker then makes one system
+//!   call per hundreds of small messages rather than per handful.
 //!
 //! [`blocking`] sockets run on a background runtime of their own and need no choice.
 
