@@ -48,6 +48,18 @@ impl State {
     /// waiting to be received.
     fn send(&mut self, msg: Message) -> Result<(), SendError> {
         let sent = self.pattern.send(msg, &self.options);
+        self.sent(sent)
+    }
+
+    /// [`send`](Self::send) of a one-frame message holding a copy of `data`.
+    fn send_slice(&mut self, data: &[u8]) -> Result<(), SendError> {
+        let sent = self.pattern.send_slice(data, &self.options);
+        self.sent(sent)
+    }
+
+    /// After a send: a pattern that answers only the latest request (REQ) drops
+    /// the replies to earlier ones.
+    fn sent(&mut self, sent: Result<(), SendError>) -> Result<(), SendError> {
         if sent.is_ok() && self.pattern.discards_inbound_on_send() {
             while let Some(stale) = self.inbound.front() {
                 stale
@@ -529,10 +541,29 @@ impl Core {
         if self.is_closed() {
             return Err(Error::Closed);
         }
+        if msg.is_empty() {
+            return Err(Error::InvalidOption {
+                option: "message",
+                reason: "a message needs at least one frame".into(),
+            });
+        }
         match self.state().send(msg) {
             Ok(()) => Ok(None),
             Err(SendError::Refused(e)) => Err(e),
             Err(SendError::WouldBlock(back)) => Ok(Some(back)),
+        }
+    }
+
+    /// [`try_send_once`](Self::try_send_once) of a one-frame message holding a
+    /// copy of `data`: `Ok(Some(data))` when no pipe has room.
+    fn try_send_slice_once<'d>(&self, data: &'d [u8]) -> Result<Option<&'d [u8]>, Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        match self.state().send_slice(data) {
+            Ok(()) => Ok(None),
+            Err(SendError::Refused(e)) => Err(e),
+            Err(SendError::WouldBlock(_)) => Ok(Some(data)),
         }
     }
 
@@ -546,36 +577,50 @@ impl Core {
         msg: Message,
         timeout: Option<Duration>,
     ) -> impl Future<Output = Result<(), Error>> + Send + '_ {
-        let attempt = move || {
-            if msg.is_empty() {
-                return Attempt::Done(Err(Error::InvalidOption {
-                    option: "message",
-                    reason: "a message needs at least one frame".into(),
-                }));
-            }
-            match self.try_send_once(msg) {
-                Err(e) => Attempt::Done(Err(e)),
-                Ok(None) => Attempt::Done(Ok(())),
-                Ok(Some(_)) if timeout == Some(Duration::ZERO) => {
-                    Attempt::Done(Err(Error::WouldBlock))
-                }
-                Ok(Some(back)) => {
-                    let mut msg = Some(back);
-                    Attempt::Wait(Box::pin(self.wait_for(
-                        &self.send_ready,
-                        timeout,
-                        move || {
-                            let m = msg.take().expect("kept between attempts");
-                            match self.try_send_once(m)? {
-                                None => Ok(Some(())),
-                                Some(back) => {
-                                    msg = Some(back);
-                                    Ok(None)
-                                }
+        self.send_with(msg, timeout, Core::try_send_once)
+    }
+
+    /// [`send`](Self::send) of a one-frame message holding a copy of `data`
+    /// (copied when queued: small messages to a tcp or ipc peer go straight into
+    /// its encoded batch, with no allocation).
+    #[inline]
+    pub(crate) fn send_slice<'a>(
+        &'a self,
+        data: &'a [u8],
+        timeout: Option<Duration>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a {
+        self.send_with(data, timeout, Core::try_send_slice_once)
+    }
+
+    /// The future of [`send`](Self::send) and [`send_slice`](Self::send_slice):
+    /// `try_once` queues `payload` or hands it back to retry once there is room.
+    #[inline]
+    fn send_with<'a, P: Send + Unpin + 'a>(
+        &'a self,
+        payload: P,
+        timeout: Option<Duration>,
+        try_once: fn(&Core, P) -> Result<Option<P>, Error>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a {
+        let attempt = move || match try_once(self, payload) {
+            Err(e) => Attempt::Done(Err(e)),
+            Ok(None) => Attempt::Done(Ok(())),
+            Ok(Some(_)) if timeout == Some(Duration::ZERO) => Attempt::Done(Err(Error::WouldBlock)),
+            Ok(Some(back)) => {
+                let mut payload = Some(back);
+                Attempt::Wait(Box::pin(self.wait_for(
+                    &self.send_ready,
+                    timeout,
+                    move || {
+                        let p = payload.take().expect("kept between attempts");
+                        match try_once(self, p)? {
+                            None => Ok(Some(())),
+                            Some(back) => {
+                                payload = Some(back);
+                                Ok(None)
                             }
-                        },
-                    )))
-                }
+                        }
+                    },
+                )))
             }
         };
         if sends_never_wait(self.socket_type) {

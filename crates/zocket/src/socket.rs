@@ -379,6 +379,42 @@ impl Socket {
         self.core.send(msg.into(), self.core.sndtimeo())
     }
 
+    /// Sends a one-frame message holding a copy of `data`, waiting for room up to
+    /// SNDTIMEO: libzmq's `zmq_send`. On a PUSH, DEALER or PAIR socket the bytes
+    /// of a message of up to 16 KiB bound for a tcp or ipc peer are encoded
+    /// straight into the connection's next write, so the send costs no
+    /// allocation and no reference count; elsewhere the socket sends a message
+    /// of its own holding the copy.
+    ///
+    /// For small messages this is the cheapest send: PUSH→PULL over tcp on a
+    /// multi-thread runtime, 4M × 16 B, the sending process used half the CPU
+    /// of [`send`](Self::send) with a clone of one [`Bytes`](bytes::Bytes)
+    /// (0.30–0.32 s against 0.59–0.64 s), and 2M × 256 B went 30 % faster.
+    /// From about a kilobyte, sending a shared `Bytes` is cheaper for the
+    /// sending thread, which then copies nothing (4 KiB: 466k–626k msg/s
+    /// copied, 508k–756k shared).
+    ///
+    /// ```
+    /// # tokio_test_block_on(async {
+    /// use zocket::{Socket, SocketType};
+    /// let pull = Socket::new(SocketType::Pull)?;
+    /// let endpoint = pull.bind("tcp://127.0.0.1:*").await?;
+    /// let push = Socket::new(SocketType::Push)?;
+    /// push.connect(&endpoint).await?;
+    /// let reading = *b"21.5 C";
+    /// push.send_copy(&reading).await?; // `reading` stays the caller's
+    /// assert_eq!(&pull.recv().await?[0][..], b"21.5 C");
+    /// # Ok::<(), zocket::Error>(())
+    /// # });
+    /// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+    /// # }
+    /// ```
+    #[inline]
+    pub fn send_copy<'a>(&'a self, data: &'a [u8]) -> impl Future<Output = Result<()>> + Send + 'a {
+        self.core.send_slice(data, self.core.sndtimeo())
+    }
+
     /// Sends a whole message, waiting for room up to `timeout` (`None` = forever).
     #[inline]
     pub fn send_timeout(

@@ -13,6 +13,15 @@ async fn recv(s: &Socket) -> Message {
         .unwrap()
 }
 
+/// A PUSH connected to a PULL over tcp on loopback.
+async fn push_to_pull() -> (Socket, Socket) {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.connect(&ep).await.unwrap();
+    (push, pull)
+}
+
 #[tokio::test]
 async fn push_to_pull_in_order_multipart_and_large() {
     let pull = Socket::new(SocketType::Pull).unwrap();
@@ -30,6 +39,77 @@ async fn push_to_pull_in_order_multipart_and_large() {
     let multi = Message::from_frames(vec!["a".into(), "".into(), vec![7u8; 1 << 20].into()]);
     push.send(multi.clone()).await.unwrap();
     assert_eq!(recv(&pull).await, multi);
+}
+
+/// `send_copy` interleaved with `send`: small copies go into the connection's
+/// encoded batch, larger ones (over 16 KiB) as messages of their own, between
+/// shared messages; all arrive whole and in order.
+#[tokio::test]
+async fn send_copy_and_send_interleave_in_order_at_every_size() {
+    let (push, pull) = push_to_pull().await;
+    let sizes = [0, 1, 16, 512, 513, 4096, 16 * 1024, 16 * 1024 + 1, 300_000];
+    let body = |i: usize, n: usize| -> Vec<u8> { (0..n).map(|k| (i + k) as u8).collect() };
+    for round in 0..3 {
+        for (i, &n) in sizes.iter().enumerate() {
+            push.send_copy(&body(i + round, n)).await.unwrap();
+            push.send(body(i + round + 1, n / 2)).await.unwrap();
+        }
+    }
+    for round in 0..3 {
+        for (i, &n) in sizes.iter().enumerate() {
+            let copied = recv(&pull).await;
+            assert_eq!((copied.len(), &copied[0][..]), (1, &body(i + round, n)[..]));
+            let shared = recv(&pull).await;
+            assert_eq!(&shared[0][..], &body(i + round + 1, n / 2)[..]);
+        }
+    }
+}
+
+/// `send_copy` over inproc (no encoded batch: a message of its own) and through
+/// the patterns that frame their messages (REQ's envelope).
+#[tokio::test]
+async fn send_copy_over_inproc_and_from_a_req() {
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    pull.bind("inproc://send-copy").await.unwrap();
+    let push = Socket::new(SocketType::Push).unwrap();
+    push.connect("inproc://send-copy").await.unwrap();
+    push.send_copy(b"over inproc").await.unwrap();
+    assert_eq!(&recv(&pull).await[0][..], b"over inproc");
+
+    let rep = Socket::new(SocketType::Rep).unwrap();
+    let ep = rep.bind("tcp://127.0.0.1:*").await.unwrap();
+    let req = Socket::new(SocketType::Req).unwrap();
+    req.connect(&ep).await.unwrap();
+    req.send_copy(b"question").await.unwrap();
+    assert_eq!(&recv(&rep).await[0][..], b"question");
+    rep.send_copy(b"answer").await.unwrap();
+    assert_eq!(&recv(&req).await[0][..], b"answer");
+}
+
+/// At SNDHWM `send_copy` waits like `send` (here: up to SNDTIMEO, then
+/// `Timeout`; zero: `WouldBlock`), and the bytes it copied before stay queued.
+#[tokio::test]
+async fn send_copy_waits_at_hwm_and_times_out() {
+    let push = Socket::new(SocketType::Push).unwrap();
+    let mut o = push.options();
+    o.sndhwm = 3;
+    o.sndtimeo = Some(Duration::from_millis(50));
+    push.set_options(o).unwrap();
+    let ep = free_endpoint();
+    push.connect(&ep).await.unwrap();
+    for i in 0..3u8 {
+        push.send_copy(&[i; 10]).await.unwrap();
+    }
+    assert!(matches!(push.send_copy(b"x").await, Err(Error::Timeout)));
+    let mut o = push.options();
+    o.sndtimeo = Some(Duration::ZERO);
+    push.set_options(o).unwrap();
+    assert!(matches!(push.send_copy(b"x").await, Err(Error::WouldBlock)));
+    let pull = Socket::new(SocketType::Pull).unwrap();
+    pull.bind(&ep).await.unwrap();
+    for i in 0..3u8 {
+        assert_eq!(&recv(&pull).await[0][..], &[i; 10]);
+    }
 }
 
 /// A loopback endpoint with a port that was free a moment ago (reserved, then
@@ -113,10 +193,7 @@ async fn wrong_direction_is_not_supported() {
 
 #[tokio::test]
 async fn one_shot_sender_loses_nothing_with_linger() {
-    let pull = Socket::new(SocketType::Pull).unwrap();
-    let ep = pull.bind("tcp://127.0.0.1:*").await.unwrap();
-    let push = Socket::new(SocketType::Push).unwrap();
-    push.connect(&ep).await.unwrap();
+    let (push, pull) = push_to_pull().await;
     for i in 0..500u32 {
         push.send(i.to_be_bytes().to_vec()).await.unwrap();
     }

@@ -161,6 +161,26 @@ impl Socket {
         self.ctx.block_on(self.inner.send(msg))?
     }
 
+    /// Sends a one-frame message holding a copy of `data`, waiting for room up to
+    /// SNDTIMEO: libzmq's `zmq_send` (see
+    /// [`Socket::send_copy`](crate::Socket::send_copy): small messages to a tcp
+    /// or ipc peer of a PUSH, DEALER or PAIR cost no allocation).
+    ///
+    /// ```
+    /// use zocket::SocketType;
+    /// use zocket::blocking::Socket;
+    /// let pull = Socket::new(SocketType::Pull)?;
+    /// let endpoint = pull.bind("tcp://127.0.0.1:*")?;
+    /// let push = Socket::new(SocketType::Push)?;
+    /// push.connect(&endpoint)?;
+    /// push.send_copy(b"21.5 C")?;
+    /// assert_eq!(&pull.recv()?[0][..], b"21.5 C");
+    /// # Ok::<(), zocket::Error>(())
+    /// ```
+    pub fn send_copy(&self, data: &[u8]) -> Result<()> {
+        self.ctx.block_on(self.inner.send_copy(data))?
+    }
+
     /// Sends a whole message, waiting for room up to `timeout`:
     /// [`Error::Timeout`](crate::Error::Timeout) (errno `EAGAIN`) when it elapses,
     /// [`Error::WouldBlock`](crate::Error::WouldBlock) right away for a zero timeout.

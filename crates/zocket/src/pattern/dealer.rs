@@ -34,6 +34,10 @@ impl Pattern for Dealer {
         self.lb.send_message(msg).map(|_| ())
     }
 
+    fn send_slice(&mut self, data: &[u8], _options: &Options) -> Result<(), SendError> {
+        self.lb.send_slice(data).map(|_| ())
+    }
+
     fn options_changed(&mut self, options: &Options) {
         self.probe_router = options.probe_router;
     }

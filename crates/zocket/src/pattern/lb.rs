@@ -5,7 +5,7 @@ use std::sync::Arc;
 use zocket_proto::Message;
 
 use super::SendError;
-use crate::pipe::{Pipe, PipeId};
+use crate::pipe::{Payload, Pipe, PipeId};
 
 /// Round-robin over attached pipes, skipping those at their HWM.
 #[derive(Debug, Default)]
@@ -40,13 +40,13 @@ impl LoadBalancer {
 
     /// Queues `msg` on the next pipe with room; returns that pipe's id, or gives the
     /// message back when every pipe is full (or there is none).
-    pub(crate) fn send(&mut self, mut msg: Message) -> Result<PipeId, Message> {
+    pub(crate) fn send<P: Payload>(&mut self, mut msg: P) -> Result<PipeId, P> {
         let n = self.pipes.len();
         // `next < n` whenever there are pipes (kept so by `remove`); the index
         // wraps by comparison, not division, on this per-message path.
         let mut i = self.next;
         for _ in 0..n {
-            match self.pipes[i].try_push(msg) {
+            match self.pipes[i].try_push_payload(msg) {
                 Ok(()) => {
                     self.next = if i + 1 == n { 0 } else { i + 1 };
                     return Ok(self.pipes[i].id());
@@ -62,5 +62,13 @@ impl LoadBalancer {
     /// for room ([`SendError::WouldBlock`]).
     pub(crate) fn send_message(&mut self, msg: Message) -> Result<PipeId, SendError> {
         self.send(msg).map_err(SendError::WouldBlock)
+    }
+
+    /// Queues a copy of `data` as a one-frame message on the next pipe with room,
+    /// or says to wait for room ([`SendError::WouldBlock`], with an empty message:
+    /// the caller still holds the bytes).
+    pub(crate) fn send_slice(&mut self, data: &[u8]) -> Result<PipeId, SendError> {
+        self.send(data)
+            .map_err(|_| SendError::WouldBlock(Message::new()))
     }
 }

@@ -66,6 +66,15 @@ pub(crate) trait Pattern: Send + 'static {
     /// Routes one outgoing message.
     fn send(&mut self, msg: Message, options: &Options) -> Result<(), SendError>;
 
+    /// Routes a one-frame message holding a copy of `data`. Patterns that queue
+    /// messages as they are (PUSH, DEALER, PAIR) copy the bytes straight into the
+    /// chosen pipe; the others get a message of their own. A
+    /// [`SendError::WouldBlock`] carries no message to retry with (the caller
+    /// still holds `data`).
+    fn send_slice(&mut self, data: &[u8], options: &Options) -> Result<(), SendError> {
+        self.send(Message::single(Bytes::copy_from_slice(data)), options)
+    }
+
     /// Filters or transforms one incoming message before the application sees it;
     /// `None` drops it.
     fn recv(&mut self, _pipe: PipeId, msg: Message) -> Result<Option<Message>, Error> {

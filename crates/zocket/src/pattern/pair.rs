@@ -48,4 +48,11 @@ impl Pattern for Pair {
         };
         pipe.try_push(msg).map_err(SendError::WouldBlock)
     }
+
+    fn send_slice(&mut self, data: &[u8], _options: &Options) -> Result<(), SendError> {
+        match &self.peer {
+            Some(pipe) if pipe.try_push_payload(data).is_ok() => Ok(()),
+            _ => Err(SendError::WouldBlock(Message::new())),
+        }
+    }
 }

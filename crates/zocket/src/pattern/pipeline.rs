@@ -28,6 +28,10 @@ impl Pattern for Push {
         self.lb.send_message(msg).map(|_| ())
     }
 
+    fn send_slice(&mut self, data: &[u8], _options: &Options) -> Result<(), SendError> {
+        self.lb.send_slice(data).map(|_| ())
+    }
+
     fn check_recv(&self) -> Result<(), Error> {
         Err(Error::NotSupported {
             operation: "recv",
