@@ -391,7 +391,7 @@ impl Socket {
     /// of [`send`](Self::send) with a clone of one [`Bytes`](bytes::Bytes)
     /// (0.30–0.32 s against 0.59–0.64 s), and 2M × 256 B went 30 % faster.
     /// From about a kilobyte, sending a shared `Bytes` is cheaper for the
-    /// sending thread, which then copies nothing (4 KiB: 466k–626k msg/s
+    /// sending thread, which then copies nothing (4 KiB: 466k–631k msg/s
     /// copied, 508k–756k shared).
     ///
     /// ```
