@@ -85,6 +85,12 @@ macro_rules! sender {
                 self.0.send(msg).await
             }
 
+            /// Sends a one-frame message holding a copy of `data`, waiting up to
+            /// SNDTIMEO. See [`Socket::send_copy`].
+            pub async fn send_copy(&self, data: &[u8]) -> Result<()> {
+                self.0.send_copy(data).await
+            }
+
             /// Sends, waiting up to `timeout` (`None` = forever).
             pub async fn send_timeout(
                 &self,

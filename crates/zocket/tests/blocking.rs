@@ -72,7 +72,13 @@ fn push_pull_round_trip() {
     push.connect(&ep).unwrap();
     assert_eq!(push.last_endpoint().as_deref(), Some(ep.as_str()));
     for i in 0..100 {
-        push.send(format!("msg {i}")).unwrap();
+        // Every other message copied from a borrowed buffer.
+        let m = format!("msg {i}");
+        if i % 2 == 0 {
+            push.send(m).unwrap();
+        } else {
+            push.send_copy(m.as_bytes()).unwrap();
+        }
     }
     let mut multipart = Message::single("a");
     multipart.push_back("b");

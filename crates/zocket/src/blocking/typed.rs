@@ -89,6 +89,12 @@ macro_rules! sender {
                 self.0.send(msg)
             }
 
+            /// Sends a one-frame message holding a copy of `data`, waiting up to
+            /// SNDTIMEO. See [`Socket::send_copy`].
+            pub fn send_copy(&self, data: &[u8]) -> Result<()> {
+                self.0.send_copy(data)
+            }
+
             /// Sends, waiting up to `timeout`. See [`Socket::send_timeout`].
             pub fn send_timeout(&self, msg: impl Into<Message>, timeout: Duration) -> Result<()> {
                 self.0.send_timeout(msg, timeout)
