@@ -657,6 +657,14 @@ impl Core {
         }
     }
 
+    /// Returns the first message of a batch taken at once and leaves the rest in
+    /// `taken`, for the next receives.
+    fn hand_over(&self, mut batch: impl Iterator<Item = Message>) -> Option<Message> {
+        let first = batch.next();
+        lock(&self.taken).extend(batch);
+        first
+    }
+
     /// One attempt at receiving.
     fn try_recv_once(&self) -> Result<Option<Message>, Error> {
         if let Some(msg) = lock(&self.taken).pop_front() {
@@ -688,21 +696,13 @@ impl Core {
                 }
                 run.pipe.take_inbound(k, bytes);
                 let pipe = run.pipe.id();
-                let mut batch = run.msgs.drain(..k);
+                let batch = run.msgs.drain(..k);
                 let first = if plain {
-                    let first = batch.next();
-                    lock(&self.taken).extend(batch);
-                    first
+                    self.hand_over(batch)
                 } else if maps {
-                    let mut mapped = batch.filter_map(|m| pattern.map_recv(pipe, m));
-                    let first = mapped.next();
-                    lock(&self.taken).extend(mapped);
-                    first
+                    self.hand_over(batch.filter_map(|m| pattern.map_recv(pipe, m)))
                 } else {
-                    let mut kept = batch.filter(|m| pattern.passes(m));
-                    let first = kept.next();
-                    lock(&self.taken).extend(kept);
-                    first
+                    self.hand_over(batch.filter(|m| pattern.passes(m)))
                 };
                 if run.msgs.is_empty() {
                     st.pop_run();

@@ -138,6 +138,26 @@ impl Payload for Message {
     }
 }
 
+/// A message offered to many pipes (fan-out): each pipe that admits it encodes
+/// it or takes another reference to its frames; a full pipe takes nothing.
+impl Payload for &Message {
+    const ENCODE_MAX: usize = ENCODE_MAX;
+
+    #[inline(always)]
+    fn byte_len(&self) -> usize {
+        Message::byte_len(self)
+    }
+
+    #[inline(always)]
+    fn encode(&self, out: &mut BytesMut) {
+        frame::encode_message(self, out);
+    }
+
+    fn into_message(self) -> Message {
+        self.clone()
+    }
+}
+
 impl Payload for &[u8] {
     /// Lent bytes must be copied anyway: into the run, up to [`DIRECT_MAX`], is
     /// one copy with no allocation, where a message of their own would cost an
@@ -379,20 +399,7 @@ impl Pipe {
     /// RADIO) offers each message to every pipe: a full pipe then costs no
     /// reference count, whose cache line the engines' threads share.
     pub(crate) fn try_push_copy(&self, msg: &Message) -> bool {
-        if self.terminated.load(Ordering::Acquire) {
-            return false;
-        }
-        let queued = {
-            let mut q = self.out_queue();
-            if !self.admit(&mut q) {
-                return false;
-            }
-            self.queue(&mut q, msg.clone())
-        };
-        if queued {
-            self.wake_engine();
-        }
-        true
+        self.try_push_payload(msg).is_ok()
     }
 
     /// Whether one more message fits: under SNDHWM, or always on a CONFLATE pipe,
