@@ -35,7 +35,7 @@ pub mod z85;
 
 pub use command::Command;
 pub use error::{Error, ProtocolError, UsageError};
-pub use frame::{Frame, FrameDecoder};
+pub use frame::{Frame, FrameDecoder, WireRun};
 pub use greeting::{Greeting, GreetingDecoder, Version};
 pub use limits::Limits;
 pub use mechanism::Mechanism;

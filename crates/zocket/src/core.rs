@@ -12,7 +12,8 @@ use bytes::Bytes;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use zocket_proto::{Message, PeerInfo, SocketType};
+use zocket_proto::session::Delivery;
+use zocket_proto::{Message, PeerInfo, SocketType, WireRun};
 
 use crate::engine::drive::EngineCell;
 use crate::error::Error;
@@ -26,9 +27,80 @@ use crate::pipe::{Outbound, Pipe, PipeId};
 /// share one run, so a message costs no reference count of its own.
 struct InboundRun {
     pipe: Arc<Pipe>,
+    /// Decoded messages, received before those of `wire`.
     msgs: VecDeque<Message>,
+    /// Messages still in wire form, decoded by the receiving side.
+    wire: WireRun,
     /// Produced by the pattern itself (`take_events`), not received from the peer.
     own: bool,
+}
+
+impl InboundRun {
+    /// Messages left.
+    fn len(&self) -> usize {
+        self.msgs.len() + self.wire.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.msgs.is_empty() && self.wire.is_empty()
+    }
+
+    /// The bytes left, as the pipe's byte limit counts them.
+    fn byte_len(&self) -> usize {
+        bytes_of(&self.msgs) + self.wire.payload_len()
+    }
+
+    fn pop_front(&mut self) -> Option<Message> {
+        self.msgs.pop_front().or_else(|| self.wire.pop_front())
+    }
+}
+
+/// Messages the receiving side took from the shared queue in one go, in order:
+/// decoded ones, then a run still in wire form.
+#[derive(Default)]
+struct Taken {
+    msgs: VecDeque<Message>,
+    wire: WireRun,
+}
+
+impl Taken {
+    fn pop_front(&mut self) -> Option<Message> {
+        self.msgs.pop_front().or_else(|| self.wire.pop_front())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.msgs.is_empty() && self.wire.is_empty()
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.msgs.len() + self.wire.len()
+    }
+
+    /// Appends decoded messages (the run in wire form, if any, is decoded first to
+    /// keep the order).
+    fn extend(&mut self, batch: impl Iterator<Item = Message>) {
+        if !self.wire.is_empty() {
+            let wire = std::mem::take(&mut self.wire);
+            self.msgs.extend(wire);
+        }
+        self.msgs.extend(batch);
+    }
+
+    /// Appends a run, kept in wire form when nothing else waits.
+    fn extend_wire(&mut self, wire: WireRun) {
+        if self.is_empty() {
+            self.wire = wire;
+        } else {
+            self.extend(wire);
+        }
+    }
+
+    /// Keeps the messages `keep` accepts.
+    fn retain(&mut self, keep: impl FnMut(&Message) -> bool) {
+        self.extend(std::iter::empty());
+        self.msgs.retain(keep);
+    }
 }
 
 struct State {
@@ -62,9 +134,7 @@ impl State {
     fn sent(&mut self, sent: Result<(), SendError>) -> Result<(), SendError> {
         if sent.is_ok() && self.pattern.discards_inbound_on_send() {
             while let Some(stale) = self.inbound.front() {
-                stale
-                    .pipe
-                    .take_inbound(stale.msgs.len(), bytes_of(&stale.msgs));
+                stale.pipe.take_inbound(stale.len(), stale.byte_len());
                 self.pop_run();
             }
         }
@@ -75,7 +145,7 @@ impl State {
     /// leaving `batch` empty, with a spare queue's room when it had to give its own.
     fn push_inbound(&mut self, pipe: &Arc<Pipe>, batch: &mut VecDeque<Message>, own: bool) {
         if let Some(last) = self.inbound.back_mut() {
-            if !own && !last.own && last.pipe.id() == pipe.id() {
+            if !own && !last.own && last.pipe.id() == pipe.id() && last.wire.is_empty() {
                 last.msgs.append(batch);
                 return;
             }
@@ -84,7 +154,25 @@ impl State {
         self.inbound.push_back(InboundRun {
             pipe: pipe.clone(),
             msgs,
+            wire: WireRun::default(),
             own,
+        });
+    }
+
+    /// Queues a run of messages in wire form (already counted on `pipe`): it ends
+    /// the pipe's last run, or starts one of its own.
+    fn push_wire(&mut self, pipe: &Arc<Pipe>, wire: WireRun) {
+        if let Some(last) = self.inbound.back_mut() {
+            if !last.own && last.pipe.id() == pipe.id() && last.wire.is_empty() {
+                last.wire = wire;
+                return;
+            }
+        }
+        self.inbound.push_back(InboundRun {
+            pipe: pipe.clone(),
+            msgs: VecDeque::new(),
+            wire,
+            own: false,
         });
     }
 
@@ -131,7 +219,7 @@ pub(crate) struct Core {
     /// (patterns whose receive is a plain hand-over, see
     /// [`Pattern::plain_recv`]): receiving them takes this lock, which engines
     /// never touch, instead of the socket's.
-    taken: Mutex<VecDeque<Message>>,
+    taken: Mutex<Taken>,
     recv_ready: Notify,
     send_ready: Notify,
     pub(crate) monitor: MonitorHub,
@@ -282,7 +370,7 @@ impl Core {
                 spare: Vec::new(),
                 attached: Vec::new(),
             }),
-            taken: Mutex::new(VecDeque::new()),
+            taken: Mutex::new(Taken::default()),
             recv_ready: Notify::new(),
             send_ready: Notify::new(),
             monitor: MonitorHub::default(),
@@ -495,8 +583,8 @@ impl Core {
                 st.inbound.retain(|run| {
                     let same = run.pipe.id() == pipe.id();
                     if same {
-                        dropped += run.msgs.len();
-                        dropped_bytes += bytes_of(&run.msgs);
+                        dropped += run.len();
+                        dropped_bytes += run.byte_len();
                     }
                     !same
                 });
@@ -506,6 +594,58 @@ impl Core {
             st.push_inbound(pipe, batch, false);
         }
         self.recv_ready.notify_waiters();
+    }
+
+    /// Hands what a ZMTP session delivered, from one pipe, to the application;
+    /// `batch` is left empty. Runs in wire form stay so, to be decoded by the
+    /// receiving side.
+    pub(crate) fn deliver(&self, pipe: &Arc<Pipe>, batch: &mut VecDeque<Delivery>) {
+        if batch.is_empty() {
+            return;
+        }
+        let conflate = {
+            let mut st = self.state();
+            if st.pattern.discards_inbound() {
+                batch.clear();
+                return;
+            }
+            if !st.options.conflate {
+                let mut msgs = VecDeque::new();
+                for delivery in batch.drain(..) {
+                    match delivery {
+                        Delivery::Run(wire) => {
+                            if !msgs.is_empty() {
+                                pipe.add_inbound(msgs.len(), bytes_of(&msgs));
+                                st.push_inbound(pipe, &mut msgs, false);
+                            }
+                            pipe.add_inbound(wire.len(), wire.payload_len());
+                            st.push_wire(pipe, wire);
+                        }
+                        Delivery::Message(m) => msgs.push_back(m),
+                        _ => {}
+                    }
+                }
+                if !msgs.is_empty() {
+                    pipe.add_inbound(msgs.len(), bytes_of(&msgs));
+                    st.push_inbound(pipe, &mut msgs, false);
+                }
+            }
+            st.options.conflate
+        };
+        if conflate {
+            // Decoded, so that any message of the pipe can be dropped.
+            let mut msgs = VecDeque::new();
+            for delivery in batch.drain(..) {
+                match delivery {
+                    Delivery::Run(wire) => msgs.extend(wire),
+                    Delivery::Message(m) => msgs.push_back(m),
+                    _ => {}
+                }
+            }
+            self.push_inbound(pipe, &mut msgs);
+        } else {
+            self.recv_ready.notify_waiters();
+        }
     }
 
     /// A peer subscribed or cancelled (or joined or left a group), after the
@@ -665,6 +805,30 @@ impl Core {
         first
     }
 
+    /// [`hand_over`](Self::hand_over) of a batch the pattern maps (ROUTER:
+    /// `maps`) or filters (SUB).
+    fn hand_over_through(
+        &self,
+        pattern: &mut dyn Pattern,
+        maps: bool,
+        pipe: PipeId,
+        batch: impl Iterator<Item = Message>,
+    ) -> Option<Message> {
+        if maps {
+            self.hand_over(batch.filter_map(|m| pattern.map_recv(pipe, m)))
+        } else {
+            self.hand_over(batch.filter(|m| pattern.passes(m)))
+        }
+    }
+
+    /// [`hand_over`](Self::hand_over) of a run in wire form: the rest stays
+    /// undecoded in `taken` (when nothing else waits there).
+    fn hand_over_wire(&self, mut wire: WireRun) -> Option<Message> {
+        let first = wire.pop_front();
+        lock(&self.taken).extend_wire(wire);
+        first
+    }
+
     /// One attempt at receiving.
     fn try_recv_once(&self) -> Result<Option<Message>, Error> {
         if let Some(msg) = lock(&self.taken).pop_front() {
@@ -684,27 +848,38 @@ impl Core {
                 pattern, inbound, ..
             } = st;
             if let Some(run) = inbound.front_mut().filter(|run| !run.own) {
-                // At most TAKE_BATCH messages and TAKE_BYTES bytes (but at least
-                // one message): what waits in `taken` escapes the byte limit.
-                let (mut k, mut bytes) = (0, 0);
-                for n in run.msgs.iter().take(TAKE_BATCH).map(Message::byte_len) {
-                    if k > 0 && bytes + n > TAKE_BYTES {
-                        break;
-                    }
-                    k += 1;
-                    bytes += n;
-                }
-                run.pipe.take_inbound(k, bytes);
                 let pipe = run.pipe.id();
-                let batch = run.msgs.drain(..k);
-                let first = if plain {
-                    self.hand_over(batch)
-                } else if maps {
-                    self.hand_over(batch.filter_map(|m| pattern.map_recv(pipe, m)))
+                let first = if run.msgs.is_empty() {
+                    // A run in wire form is taken whole (it holds about one read)
+                    // and decoded here, on the receiving side.
+                    let wire = std::mem::take(&mut run.wire);
+                    run.pipe.take_inbound(wire.len(), wire.payload_len());
+                    if plain {
+                        self.hand_over_wire(wire)
+                    } else {
+                        self.hand_over_through(&mut **pattern, maps, pipe, wire)
+                    }
                 } else {
-                    self.hand_over(batch.filter(|m| pattern.passes(m)))
+                    // At most TAKE_BATCH messages and TAKE_BYTES bytes (but at
+                    // least one message): what waits in `taken` escapes the byte
+                    // limit.
+                    let (mut k, mut bytes) = (0, 0);
+                    for n in run.msgs.iter().take(TAKE_BATCH).map(Message::byte_len) {
+                        if k > 0 && bytes + n > TAKE_BYTES {
+                            break;
+                        }
+                        k += 1;
+                        bytes += n;
+                    }
+                    run.pipe.take_inbound(k, bytes);
+                    let batch = run.msgs.drain(..k);
+                    if plain {
+                        self.hand_over(batch)
+                    } else {
+                        self.hand_over_through(&mut **pattern, maps, pipe, batch)
+                    }
                 };
-                if run.msgs.is_empty() {
+                if run.is_empty() {
                     st.pop_run();
                 }
                 if first.is_some() {
@@ -713,13 +888,13 @@ impl Core {
             }
         }
         while let Some(run) = st.inbound.front_mut() {
-            let Some(msg) = run.msgs.pop_front() else {
+            let Some(msg) = run.pop_front() else {
                 st.pop_run();
                 continue;
             };
             run.pipe.take_inbound(1, msg.byte_len());
             let (pipe, own) = (run.pipe.id(), run.own);
-            if run.msgs.is_empty() {
+            if run.is_empty() {
                 st.pop_run();
             }
             let msg = if own {
@@ -1078,6 +1253,132 @@ mod tests {
         core.try_send_once(Message::from("request")).unwrap();
         assert!(core.try_recv_once().unwrap().is_none(), "discarded");
         assert_eq!(core.state().spare.len(), 1, "its queue kept for reuse");
+        assert_eq!(pipe.inbound_room(), usize::MAX);
+    }
+
+    /// `msgs` in wire form, as a PULL session hands them up after one read.
+    fn wire_run(msgs: &[&'static str]) -> Delivery {
+        use zocket_proto::{Session, SessionConfig};
+        let now = std::time::Instant::now();
+        let mut push = Session::new(SessionConfig::new(SocketType::Push), now).unwrap();
+        let mut pull = Session::new(SessionConfig::new(SocketType::Pull), now).unwrap();
+        for _ in 0..2 {
+            while let Some(c) = push.poll_transmit() {
+                pull.handle_input(&c, now).unwrap();
+            }
+            while let Some(c) = pull.poll_transmit() {
+                push.handle_input(&c, now).unwrap();
+            }
+        }
+        while pull.poll_event().is_some() {}
+        for m in msgs {
+            push.send_message(&Message::from(*m)).unwrap();
+        }
+        while let Some(c) = push.poll_transmit() {
+            pull.handle_input(&c, now).unwrap();
+        }
+        let mut got = VecDeque::new();
+        pull.take_deliveries(&mut got);
+        assert!(got.len() == 1 && matches!(got[0], Delivery::Run(_)));
+        got.pop_front().unwrap()
+    }
+
+    fn recv_all(core: &Core) -> Vec<String> {
+        std::iter::from_fn(|| core.try_recv_once().unwrap())
+            .map(|m| String::from_utf8(m[0].to_vec()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn runs_in_wire_form_and_decoded_messages_are_received_in_arrival_order() {
+        let core = Core::new(SocketType::Pull).unwrap();
+        let pipe = Arc::new(Pipe::new(0, 0));
+        core.attach(&pipe);
+        let mut batch = VecDeque::from([
+            Delivery::Message(Message::from("m1")),
+            wire_run(&["r1", "r2", "r3"]),
+            Delivery::Message(Message::from("m2")),
+            wire_run(&["r4"]),
+        ]);
+        core.deliver(&pipe, &mut batch);
+        assert!(batch.is_empty());
+        core.deliver(&pipe, &mut VecDeque::from([wire_run(&["r5", "r6"])]));
+        assert_eq!(pipe.inbound_room(), usize::MAX);
+        // Taken a run at a time: the first receive takes m1 alone, the second the
+        // run r1..r3 (r2 and r3 wait undecoded in `taken`).
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"m1");
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"r1");
+        assert_eq!(lock(&core.taken).wire.len(), 2);
+        assert_eq!(
+            recv_all(&core),
+            ["r2", "r3", "m2", "r4", "r5", "r6"].map(String::from)
+        );
+    }
+
+    #[test]
+    fn a_run_counts_against_the_byte_limit_until_it_is_taken() {
+        let core = Core::new(SocketType::Pull).unwrap();
+        let mut o = core.options();
+        o.rcvhwm = 3;
+        let pipe = Arc::new(Pipe::for_options(&o));
+        core.attach(&pipe);
+        core.deliver(&pipe, &mut VecDeque::from([wire_run(&["a", "b", "c"])]));
+        assert!(
+            pipe.inbound_full(),
+            "three messages against an HWM of three"
+        );
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"a");
+        assert!(!pipe.inbound_full(), "taken whole");
+        assert_eq!(recv_all(&core), ["b", "c"].map(String::from));
+    }
+
+    #[test]
+    fn a_sub_filters_a_run_and_refilters_what_waits_in_wire_form() {
+        let core = Core::new(SocketType::Sub).unwrap();
+        let pipe = Arc::new(Pipe::new(0, 0));
+        core.attach(&pipe);
+        core.set_subscription(true, Bytes::from("a")).unwrap();
+        core.deliver(&pipe, &mut VecDeque::from([wire_run(&["a1", "b1", "a2"])]));
+        assert_eq!(recv_all(&core), ["a1", "a2"].map(String::from));
+        // A plain receive leaves a run undecoded in `taken`; should a filter's
+        // change find one there, it is filtered again too.
+        lock(&core.taken).extend_wire(match wire_run(&["a3", "b2"]) {
+            Delivery::Run(run) => run,
+            _ => unreachable!(),
+        });
+        assert_eq!(lock(&core.taken).wire.len(), 2);
+        core.set_subscription(true, Bytes::from("b")).unwrap();
+        core.set_subscription(false, Bytes::from("a")).unwrap();
+        assert_eq!(recv_all(&core), ["b2"].map(String::from), "a3 dropped");
+    }
+
+    #[test]
+    fn conflate_keeps_only_the_newest_message_of_a_run() {
+        let core = Core::new(SocketType::Pull).unwrap();
+        let mut o = core.options();
+        o.conflate = true;
+        core.set_options(o);
+        let pipe = Arc::new(Pipe::new(0, 0));
+        core.attach(&pipe);
+        core.deliver(&pipe, &mut VecDeque::from([wire_run(&["old", "older"])]));
+        core.deliver(
+            &pipe,
+            &mut VecDeque::from([wire_run(&["x", "y"]), Delivery::Message("z".into())]),
+        );
+        assert_eq!(recv_all(&core), ["z"].map(String::from));
+        core.deliver(&pipe, &mut VecDeque::from([wire_run(&["p", "q"])]));
+        assert_eq!(recv_all(&core), ["q"].map(String::from));
+        assert_eq!(pipe.inbound_room(), usize::MAX);
+    }
+
+    #[test]
+    fn a_req_send_discards_a_stale_run() {
+        let core = Core::new(SocketType::Req).unwrap();
+        let pipe = Arc::new(Pipe::new(0, 0));
+        core.attach(&pipe);
+        core.deliver(&pipe, &mut VecDeque::from([wire_run(&["s1", "s2"])]));
+        core.try_send_once(Message::from("request")).unwrap();
+        assert!(core.try_recv_once().unwrap().is_none(), "discarded");
         assert_eq!(pipe.inbound_room(), usize::MAX);
     }
 }

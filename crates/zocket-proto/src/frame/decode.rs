@@ -2,7 +2,7 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use super::{FLAG_COMMAND, FLAG_LONG, FLAG_MORE, Frame};
+use super::{FLAG_COMMAND, FLAG_LONG, FLAG_MORE, Frame, WireRun};
 use crate::{Limits, ProtocolError};
 
 /// Length of a short header (flags + 1-octet size).
@@ -21,7 +21,7 @@ const HARD_LIMIT: u64 = if (usize::MAX as u64) < i64::MAX as u64 {
 /// The frame header at the front of `buf`: its flags, declared body size and
 /// length (short or long form); or, when it is not all there, how many more
 /// bytes it needs (2 for an empty buffer, the length of a short header).
-fn read_header(buf: &[u8]) -> Result<(u8, u64, usize), usize> {
+pub(super) fn read_header(buf: &[u8]) -> Result<(u8, u64, usize), usize> {
     let Some(&flags) = buf.first() else {
         return Err(SHORT_HEADER);
     };
@@ -196,6 +196,51 @@ impl FrameDecoder {
         let mut body = buf.split_to(end).freeze();
         body.advance(header);
         Some((flags & FLAG_MORE != 0, body))
+    }
+
+    /// Takes the whole data messages at the front of `buf` as one [`WireRun`], if
+    /// the decoder is between messages (no frame of the first one was taken
+    /// before): every frame whole, of data (flags 0 or MORE, short or long form),
+    /// within the frame size limit, and at most `max_frames` to a message. Stops
+    /// before anything else (left for [`decode`](Self::decode) and
+    /// [`take_whole_data`](Self::take_whole_data), which report what is wrong),
+    /// and once the run holds `max_bytes` (it then ends with the message that
+    /// crossed them). Only the headers are read here; the bodies stay in the run.
+    pub(crate) fn take_run(
+        &mut self,
+        buf: &mut BytesMut,
+        max_frames: usize,
+        max_bytes: usize,
+    ) -> Option<WireRun> {
+        if self.in_body || self.error.is_some() {
+            return None;
+        }
+        // `end` is the last message boundary; `pos` the end of the last whole frame.
+        let (mut pos, mut end, mut messages, mut payload) = (0usize, 0usize, 0usize, 0usize);
+        let (mut frames, mut body) = (0usize, 0usize);
+        while end < max_bytes {
+            let Ok((flags, size, header)) = read_header(&buf[pos..]) else {
+                break;
+            };
+            if flags & !(FLAG_MORE | FLAG_LONG) != 0 || size > self.frame_limit {
+                break;
+            }
+            // Cannot truncate: the limit is at most HARD_LIMIT <= usize::MAX.
+            let Some(next) = (pos + header).checked_add(size as usize) else {
+                break;
+            };
+            frames += 1;
+            if next > buf.len() || frames > max_frames {
+                break;
+            }
+            body += size as usize;
+            pos = next;
+            if flags & FLAG_MORE == 0 {
+                (end, messages, payload) = (pos, messages + 1, payload + body);
+                (frames, body) = (0, 0);
+            }
+        }
+        (messages > 0).then(|| WireRun::new(buf.split_to(end).freeze(), messages, payload))
     }
 
     /// While a frame's body is awaited (its header was consumed): the body's

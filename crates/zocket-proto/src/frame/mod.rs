@@ -7,9 +7,11 @@
 
 mod decode;
 mod encode;
+mod run;
 
 pub use decode::FrameDecoder;
 pub use encode::{encode_frame, encode_header, encode_message, header_len};
+pub use run::WireRun;
 
 use bytes::Bytes;
 

@@ -54,7 +54,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::command::{self, Command, MAX_PING_CONTEXT};
 use crate::error::{Error, ProtocolError, UsageError};
-use crate::frame::{self, Frame, FrameDecoder};
+use crate::frame::{self, Frame, FrameDecoder, WireRun};
 use crate::greeting::{self, Greeting, GreetingDecoder, Version};
 use crate::mechanism::{Mechanism, null};
 use crate::message::Message;
@@ -100,6 +100,21 @@ pub enum Event {
     Leave(Bytes),
 }
 
+/// Whole messages as [`Session::take_deliveries`] hands them up, in arrival order.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// One message, decoded.
+    Message(Message),
+    /// Messages that arrived back to back, still in wire form: the common case of
+    /// a stream of messages that fit a read.
+    Run(WireRun),
+}
+
+/// Most bytes of one [`WireRun`] (it ends with the message that crosses them): what
+/// a receiver takes in one go stays within about one read.
+pub const RUN_BYTES: usize = 64 * 1024;
+
 #[derive(Debug)]
 enum State {
     /// Waiting for the peer's 64-byte greeting.
@@ -127,7 +142,7 @@ pub struct Session {
     /// Whole messages that arrived before every event in `events` (the common case:
     /// a run of messages with no command among them), kept apart so that they can
     /// be taken as one batch.
-    messages: VecDeque<Message>,
+    messages: VecDeque<Delivery>,
     events: VecDeque<Event>,
     timers: Timers,
 }
@@ -298,10 +313,25 @@ impl Session {
     /// as [`on_frame`](Self::on_frame) would; stops at anything else (left for the
     /// general decoder) and before a frame that would break the frame-count limit
     /// (which the general path then reports). Returns whether it took any.
+    ///
+    /// Between messages, whole messages are taken as [`WireRun`]s; frames one by
+    /// one only to finish a message begun in an earlier read or to start one that
+    /// ends in a later one.
     fn take_whole_data(&mut self) -> bool {
         let max_frames = self.config.limits().max_frames_per_message();
         let mut took = false;
-        while self.partial.len() < max_frames {
+        loop {
+            if self.partial.is_empty() {
+                let buf = &mut self.input.buf;
+                if let Some(run) = self.decoder.take_run(buf, max_frames, RUN_BYTES) {
+                    self.messages.push_back(Delivery::Run(run));
+                    took = true;
+                    continue;
+                }
+            }
+            if self.partial.len() >= max_frames {
+                break;
+            }
             let Some((more, body)) = self.decoder.take_whole_data(&mut self.input.buf) else {
                 break;
             };
@@ -309,11 +339,13 @@ impl Session {
             if more {
                 self.partial.push(body);
             } else if self.partial.is_empty() {
-                self.messages.push_back(Message::single(body));
+                self.messages
+                    .push_back(Delivery::Message(Message::single(body)));
             } else {
                 let mut frames = std::mem::take(&mut self.partial);
                 frames.push(body);
-                self.messages.push_back(Message::from_frames(frames));
+                self.messages
+                    .push_back(Delivery::Message(Message::from_frames(frames)));
             }
         }
         took
@@ -391,7 +423,7 @@ impl Session {
             return;
         }
         if self.events.is_empty() {
-            self.messages.push_back(message);
+            self.messages.push_back(Delivery::Message(message));
         } else {
             self.events.push_back(Event::Message(message));
         }
@@ -572,16 +604,31 @@ impl Session {
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        match self.messages.pop_front() {
-            Some(m) => Some(Event::Message(m)),
-            None => self.events.pop_front(),
+        while let Some(first) = self.messages.front_mut() {
+            let message = match first {
+                Delivery::Run(run) => {
+                    let message = run.pop_front();
+                    if run.is_empty() {
+                        self.messages.pop_front();
+                    }
+                    message
+                }
+                Delivery::Message(_) => match self.messages.pop_front() {
+                    Some(Delivery::Message(m)) => Some(m),
+                    _ => None,
+                },
+            };
+            if let Some(m) = message {
+                return Some(Event::Message(m));
+            }
         }
+        self.events.pop_front()
     }
 
     /// Appends to `into` the messages that [`poll_event`](Self::poll_event) would
     /// return next, up to the first event that is not a message; call
-    /// [`poll_event`](Self::poll_event) for the rest. When `into` is empty this
-    /// moves the whole batch at once, with no per-message work.
+    /// [`poll_event`](Self::poll_event) for the rest. Runs of messages are decoded
+    /// here; [`take_deliveries`](Self::take_deliveries) hands them up undecoded.
     ///
     /// ```
     /// # use std::collections::VecDeque;
@@ -610,6 +657,18 @@ impl Session {
     /// # Ok::<(), zocket_proto::Error>(())
     /// ```
     pub fn take_messages(&mut self, into: &mut VecDeque<Message>) {
+        for delivery in self.messages.drain(..) {
+            match delivery {
+                Delivery::Message(m) => into.push_back(m),
+                Delivery::Run(run) => into.extend(run),
+            }
+        }
+    }
+
+    /// [`take_messages`](Self::take_messages) without decoding: runs of messages
+    /// stay in wire form, to be decoded where they are consumed (see
+    /// [`WireRun`]). When `into` is empty this moves the whole batch at once.
+    pub fn take_deliveries(&mut self, into: &mut VecDeque<Delivery>) {
         if into.is_empty() {
             std::mem::swap(into, &mut self.messages);
         } else {

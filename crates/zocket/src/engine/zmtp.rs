@@ -13,6 +13,7 @@ use std::sync::Arc;
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
+use zocket_proto::session::Delivery;
 use zocket_proto::{Command, Event, Session, SocketType};
 
 use super::{ConnInfo, EngineExit};
@@ -257,13 +258,13 @@ where
                 }
                 let result = session.handle_buffered_input(Instant::now().into_std());
                 // Deliver what arrived whole before any error.
-                session.take_messages(&mut inbound);
+                session.take_deliveries(&mut inbound);
                 lend |= !inbound.is_empty();
                 while let Some(event) = session.poll_event() {
                     match event {
                         Event::Message(m) => {
                             lend = true;
-                            inbound.push_back(m);
+                            inbound.push_back(Delivery::Message(m));
                         }
                         Event::HandshakeSucceeded(peer) => {
                             handshake_done = true;
@@ -279,15 +280,17 @@ where
                             });
                         }
                         Event::Subscribe(t) | Event::Join(t) => {
-                            core.subscription(pipe, &mut inbound, true, t);
+                            core.deliver(pipe, &mut inbound);
+                            core.subscription(pipe, &mut VecDeque::new(), true, t);
                         }
                         Event::Cancel(t) | Event::Leave(t) => {
-                            core.subscription(pipe, &mut inbound, false, t);
+                            core.deliver(pipe, &mut inbound);
+                            core.subscription(pipe, &mut VecDeque::new(), false, t);
                         }
                         _ => {}
                     }
                 }
-                core.push_inbound(pipe, &mut inbound);
+                core.deliver(pipe, &mut inbound);
                 if let Err(error) = result {
                     return EngineExit::Protocol { error, after_handshake: handshake_done };
                 }

@@ -1,0 +1,166 @@
+//! Whole messages kept in their wire form until they are consumed.
+
+use bytes::{Buf, Bytes};
+
+use super::decode::read_header;
+use super::{FLAG_LONG, FLAG_MORE};
+use crate::message::Message;
+
+/// Whole data messages that arrived back to back, kept as the bytes they arrived
+/// in (frame headers included) and decoded one at a time by
+/// [`pop_front`](Self::pop_front) (or by iterating).
+///
+/// A receiver hands a run from the thread that reads the connection to the thread
+/// that consumes the messages: the reading thread only checks the frames' headers,
+/// and each body becomes a slice of the run on the consuming thread. The reference
+/// count that the slices share is then touched by one core, not bounced between
+/// the reader's and the consumer's caches for every message.
+///
+/// Runs are made by a [`Session`](crate::Session) (see
+/// [`Delivery`](crate::session::Delivery)) from frames that passed its limits.
+///
+/// ```
+/// use std::collections::VecDeque;
+/// use std::time::Instant;
+/// use zocket_proto::session::Delivery;
+/// use zocket_proto::{Message, Session, SessionConfig, SocketType};
+///
+/// let now = Instant::now();
+/// let mut push = Session::new(SessionConfig::new(SocketType::Push), now)?;
+/// let mut pull = Session::new(SessionConfig::new(SocketType::Pull), now)?;
+/// # fn pump(a: &mut Session, b: &mut Session, now: Instant) -> Result<(), zocket_proto::Error> {
+/// #     loop {
+/// #         let mut moved = false;
+/// #         while let Some(c) = a.poll_transmit() { b.handle_input(&c, now)?; moved = true; }
+/// #         while let Some(c) = b.poll_transmit() { a.handle_input(&c, now)?; moved = true; }
+/// #         if !moved { return Ok(()); }
+/// #     }
+/// # }
+/// # pump(&mut push, &mut pull, now)?;
+/// # while pull.poll_event().is_some() {}
+/// push.send_message(&Message::from("one"))?;
+/// push.send_message(&Message::from_frames(vec!["two".into(), "parts".into()]))?;
+/// pump(&mut push, &mut pull, now)?;
+/// let mut delivered = VecDeque::new();
+/// pull.take_deliveries(&mut delivered);
+/// let Some(Delivery::Run(mut run)) = delivered.pop_front() else { panic!() };
+/// assert_eq!((run.len(), run.payload_len()), (2, 11));
+/// assert_eq!(run.pop_front(), Some(Message::from("one")));
+/// assert_eq!(run.next().unwrap().len(), 2);
+/// assert!(run.is_empty());
+/// # Ok::<(), zocket_proto::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct WireRun {
+    /// Frames of whole messages, each with its header, nothing else.
+    wire: Bytes,
+    /// Messages left in `wire`.
+    messages: usize,
+    /// Body bytes (all frames) of the messages left.
+    payload: usize,
+}
+
+impl WireRun {
+    /// A run of `messages` whole messages holding `payload` body bytes, checked
+    /// frame by frame by the decoder that split `wire` off its buffer.
+    pub(crate) fn new(wire: Bytes, messages: usize, payload: usize) -> Self {
+        WireRun {
+            wire,
+            messages,
+            payload,
+        }
+    }
+
+    /// How many messages are left.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.messages
+    }
+
+    /// Whether every message was taken.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.messages == 0
+    }
+
+    /// The body bytes (all frames, no headers) of the messages left, as
+    /// [`Message::byte_len`] counts them.
+    #[inline]
+    pub fn payload_len(&self) -> usize {
+        self.payload
+    }
+
+    /// Takes the next message; its frames are slices of the run.
+    #[inline]
+    pub fn pop_front(&mut self) -> Option<Message> {
+        if self.messages == 0 {
+            return None;
+        }
+        let (more, body) = self.next_frame()?;
+        let message = if more {
+            self.rest_of_message(body)?
+        } else {
+            Message::single(body)
+        };
+        self.messages -= 1;
+        self.payload = self.payload.saturating_sub(message.byte_len());
+        Some(message)
+    }
+
+    /// The frames after `first` of a multipart message, up to its last.
+    #[cold]
+    fn rest_of_message(&mut self, first: Bytes) -> Option<Message> {
+        let mut frames = vec![first];
+        loop {
+            let (more, body) = self.next_frame()?;
+            frames.push(body);
+            if !more {
+                return Some(Message::from_frames(frames));
+            }
+        }
+    }
+
+    /// The next frame's MORE flag and body. The run was checked whole when it was
+    /// made, so this never fails; were the bytes ever inconsistent, the run would
+    /// end here rather than panic.
+    #[inline]
+    fn next_frame(&mut self) -> Option<(bool, Bytes)> {
+        let parsed = read_header(&self.wire)
+            .ok()
+            .and_then(|(flags, size, header)| {
+                let end = usize::try_from(size).ok()?.checked_add(header)?;
+                (end <= self.wire.len()).then_some((flags, header, end))
+            });
+        let Some((flags, header, end)) = parsed else {
+            debug_assert!(false, "a wire run holds whole frames only");
+            *self = WireRun::default();
+            return None;
+        };
+        debug_assert_eq!(flags & !(FLAG_MORE | FLAG_LONG), 0, "data frames only");
+        let mut body = self.wire.split_to(end);
+        body.advance(header);
+        Some((flags & FLAG_MORE != 0, body))
+    }
+}
+
+impl Iterator for WireRun {
+    type Item = Message;
+
+    #[inline]
+    fn next(&mut self) -> Option<Message> {
+        self.pop_front()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.messages, Some(self.messages))
+    }
+}
+
+impl std::fmt::Debug for WireRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WireRun")
+            .field("messages", &self.messages)
+            .field("payload", &self.payload)
+            .finish()
+    }
+}
