@@ -7,7 +7,10 @@
 //!   [`Options`], [`Monitor`] events, [`Endpoint`] addresses and one [`Error`] type;
 //! - `pattern`: each socket type's routing strategy over its pipes;
 //! - `pipe`: bounded per-peer queues (the HWM), handed to engines in batches;
-//! - `engine`: one task per connection driving a [`proto::Session`];
+//! - `engine`: one task per connection driving a [`proto::Session`]; the whole
+//!   messages of each read go up as one [`proto::WireRun`], still in wire form,
+//!   and the receiving thread decodes them as it takes them (the engine's thread
+//!   only checks their frame headers);
 //! - `transport`: tcp listeners and connecters (with reconnection);
 //! - [`proto`]: the sans-IO protocol core (crate `zocket-proto`).
 //!
