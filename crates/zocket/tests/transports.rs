@@ -1,6 +1,7 @@
 //! The same pattern scenarios over every transport: tcp, ipc (path, abstract name,
 //! private `ipc://*`) and inproc.
 
+use bytes::Bytes;
 use std::time::Duration;
 
 use zocket::{Message, Socket, SocketType};
@@ -200,6 +201,41 @@ async fn inproc_refuses_incompatible_types() {
     other.connect(&ep).await.unwrap();
     let ev = tokio::time::timeout(T, m.recv()).await.unwrap().unwrap();
     assert_eq!(ev.zmq_name(), "HANDSHAKE_FAILED_NO_DETAIL", "{ev:?}");
+}
+
+/// Small messages cross an inproc link encoded in runs, large ones as they are:
+/// every message arrives once, whole and in order, whatever its size and frames.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inproc_messages_of_every_size_keep_their_order() {
+    let ep = format!("inproc://{}", unique("zocket-order"));
+    let router = Socket::new(SocketType::Router).unwrap();
+    router.bind(&ep).await.unwrap();
+    let dealer = Socket::new(SocketType::Dealer).unwrap();
+    dealer.connect(&ep).await.unwrap();
+    let sizes = [0usize, 1, 16, 255, 256, 511, 512, 513, 4096, 70_000];
+    let sent: Vec<Message> = (0..600)
+        .map(|i: usize| {
+            let body = vec![(i % 251) as u8; sizes[i % sizes.len()]];
+            if i % 3 == 0 {
+                Message::from_frames(vec![Bytes::from(i.to_string()), Bytes::from(body)])
+            } else {
+                Message::from(body)
+            }
+        })
+        .collect();
+    for (i, m) in sent.iter().enumerate() {
+        if i % 2 == 0 {
+            dealer.send(m.clone()).await.unwrap();
+        } else if m.len() == 1 {
+            dealer.send_copy(&m[0]).await.unwrap();
+        } else {
+            dealer.send(m.clone()).await.unwrap();
+        }
+    }
+    for want in &sent {
+        let got = recv(&router).await;
+        assert_eq!(&got.frames()[1..], want.frames());
+    }
 }
 
 #[tokio::test]
