@@ -333,7 +333,7 @@ impl Pipe {
         pipe
     }
 
-    /// A pipe feeding a ZMTP engine (tcp://, ipc://) or an inproc link, with the HWMs and CONFLATE
+    /// A pipe feeding a ZMTP engine (tcp://, ipc://), with the HWMs and CONFLATE
     /// setting of `options`: unless conflated, small messages are encoded by the
     /// sender as they are queued.
     pub(crate) fn for_zmtp(options: &crate::options::Options) -> Pipe {
@@ -501,34 +501,11 @@ impl Pipe {
         }
     }
 
-    /// Moves queued items holding up to `max` messages into `into` (an encoded
-    /// run holding more is cut at a message boundary); returns whether
-    /// the queue was at its HWM before (so blocked senders should be told there
-    /// is room now).
+    /// Moves up to `max` queued items (an encoded run counts as one) into `into`;
+    /// returns whether the queue was at its HWM before (so blocked senders should be
+    /// told there is room now).
     pub(crate) fn drain(&self, into: &mut Vec<Outbound>, max: usize) -> bool {
-        let mut q = self.out_queue();
-        let was_full = self.sndhwm != 0 && q.messages >= self.sndhwm;
-        let mut taken = 0;
-        while taken < max {
-            let room = max - taken;
-            let item = match q.items.front_mut() {
-                None => break,
-                // A run holding more than there is room for is cut in two.
-                Some(Outbound::Encoded { frames, messages }) if *messages > room => {
-                    let head = frames.split_to(frame::messages_len(frames, room));
-                    *messages -= room;
-                    Outbound::Encoded {
-                        frames: head,
-                        messages: room,
-                    }
-                }
-                Some(_) => q.items.pop_front().expect("a front item"),
-            };
-            taken += item.weight();
-            q.messages -= item.weight();
-            into.push(item);
-        }
-        was_full
+        self.out_queue().take(self.sndhwm, into, max, usize::MAX)
     }
 
     /// The engine's [`drain`](Self::drain): stops after the item that brings the
@@ -769,46 +746,12 @@ mod tests {
         frame::encode_frame(false, false, &[1u8; DIRECT_MAX], &mut want);
         assert_eq!(&frames[..], &want[..]);
         assert_eq!((m.len(), &m[0][..]), (1, &big[..]));
-        // A pipe that does not encode (a PUB's, a STREAM's) gets a message of its own.
+        // A pipe that does not encode (inproc) gets a message of its own.
         let plain = Pipe::new(0, 0);
         assert!(plain.try_push_payload(&b"ab"[..]).is_ok());
         let mut items = Vec::new();
         plain.drain(&mut items, usize::MAX);
         assert!(matches!(&items[..], [Outbound::Message(m)] if &m[0][..] == b"ab"));
-    }
-
-    #[test]
-    fn drain_cuts_an_encoded_run_at_the_room_left() {
-        let pipe = zmtp_pipe(0);
-        pipe.try_push(Message::from("big first")).unwrap();
-        pipe.try_push(Message::from_frames(vec!["a".into(), "b".into()]))
-            .unwrap();
-        pipe.try_push(Message::from("c")).unwrap();
-        let mut items = Vec::new();
-        pipe.drain(&mut items, 2);
-        let [
-            Outbound::Encoded {
-                frames,
-                messages: 2,
-            },
-        ] = &items[..]
-        else {
-            panic!("{items:?}")
-        };
-        let mut want = BytesMut::new();
-        frame::encode_message(&Message::from("big first"), &mut want);
-        frame::encode_message(
-            &Message::from_frames(vec!["a".into(), "b".into()]),
-            &mut want,
-        );
-        assert_eq!(&frames[..], &want[..]);
-        assert_eq!(pipe.queued(), 1);
-        let mut rest = Vec::new();
-        pipe.drain(&mut rest, 2);
-        assert!(
-            matches!(&rest[..], [Outbound::Encoded { frames, messages: 1 }] if &frames[..] == b"\x00\x01c")
-        );
-        assert_eq!(pipe.queued(), 0);
     }
 
     #[test]

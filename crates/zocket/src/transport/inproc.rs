@@ -12,8 +12,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use tokio::sync::Notify;
-use zocket_proto::session::Delivery;
-use zocket_proto::{Metadata, PeerInfo, Version, WireRun};
+use zocket_proto::{Metadata, PeerInfo, Version};
 
 use crate::core::Core;
 use crate::error::Error;
@@ -89,7 +88,7 @@ pub(crate) fn bind(core: &Arc<Core>, name: &str, given: &str) -> Result<String, 
 /// Starts connecting to `name` (returns at once).
 pub(crate) fn connect(core: &Arc<Core>, name: &str, given: String) {
     let options = core.options();
-    let pipe = Arc::new(super::new_pipe(core, &options));
+    let pipe = Arc::new(Pipe::for_options(&options));
     core.take_connect_routing_id(&pipe);
     core.attach(&pipe);
     let task = core.spawn(connect_loop(core.clone(), name.to_string(), pipe.clone()));
@@ -164,7 +163,7 @@ async fn link(connecter: &Arc<Core>, pipe: &Arc<Pipe>, binder: &Arc<Core>) -> bo
         return false;
     }
     let options = binder.options();
-    let theirs = Arc::new(super::new_pipe(binder, &options));
+    let theirs = Arc::new(Pipe::for_options(&options));
     let first_ours = match connecter.ready(pipe, &peer_of(binder)) {
         Ok(first) => first,
         Err(_) => return false,
@@ -248,28 +247,21 @@ fn shuttle(
     moved
 }
 
-/// Hands `traffic` to `core` as its engine would: small messages, encoded by
-/// their sender into a run, stay encoded up to the receiving thread (see
-/// [`WireRun`]), so that a message costs no reference count shared between the
-/// sending and the receiving threads.
 fn deliver(core: &Arc<Core>, pipe: &Arc<Pipe>, traffic: Vec<Outbound>) {
-    let mut batch = VecDeque::new();
+    let mut messages = VecDeque::new();
     for out in traffic {
         match out {
-            Outbound::Message(m) => batch.push_back(Delivery::Message(m)),
-            Outbound::Encoded { frames, .. } => match WireRun::from_frames(frames.freeze()) {
-                Some(run) => batch.push_back(Delivery::Run(run)),
-                None => debug_assert!(false, "a pipe encodes whole messages"),
-            },
+            Outbound::Message(m) => messages.push_back(m),
             Outbound::Subscribe(t) | Outbound::Join(t) => {
-                core.deliver(pipe, &mut batch);
-                core.subscription(pipe, &mut VecDeque::new(), true, t);
+                core.subscription(pipe, &mut messages, true, t);
             }
             Outbound::Cancel(t) | Outbound::Leave(t) => {
-                core.deliver(pipe, &mut batch);
-                core.subscription(pipe, &mut VecDeque::new(), false, t);
+                core.subscription(pipe, &mut messages, false, t);
+            }
+            Outbound::Encoded { .. } => {
+                unreachable!("inproc pipes carry messages, never encoded frames")
             }
         }
     }
-    core.deliver(pipe, &mut batch);
+    core.push_inbound(pipe, &mut messages);
 }

@@ -101,13 +101,12 @@ async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnI
 }
 
 /// A pipe for one connection (or connecter) of `core`: STREAM's raw engine takes
-/// whole messages, a ZMTP engine (and an inproc link, which hands the runs to the
-/// receiving socket as they are) takes small ones encoded by the sender, except
+/// whole messages, a ZMTP engine takes small ones encoded by the sender, except
 /// from the types that send each message to many pipes (PUB, XPUB, RADIO): one
 /// shared message per pipe costs their sender less than one copy per pipe (PUB→4
 /// SUB at 256 B, quick bench: 722k–874k msg/s per subscriber with shared
 /// messages, 648k–707k with copies).
-pub(crate) fn new_pipe(core: &Core, options: &Options) -> Pipe {
+fn new_pipe(core: &Core, options: &Options) -> Pipe {
     use zocket_proto::SocketType::{Pub, Radio, Stream, XPub};
     match core.socket_type {
         Stream | Pub | XPub | Radio => Pipe::for_options(options),
