@@ -27,7 +27,8 @@ usage: zocket-bench [--quick] [--reps N] [--filter PAT] [--impls a,b,…] [--tim
   --filter PAT   runs whose \"scenario impl\" text matches: |-separated alternatives of
                  space-separated substrings, e.g. 'push_pull/16B|req_rep zocket'
   --impls LIST   implementations, comma-separated (default: libzmq,zocket,zmq.rs,rzmq,raw-tcp,
-                 zocket-ct; also zocket-mt2, raw-tcp-mt1, raw-tcp-mt2)
+                 zocket-ct; also zocket-mt2, zocket-blocking, raw-tcp-mt1,
+                 raw-tcp-mt2)
   --timeout S    time limit of one run (default 120)
   --no-write     print the table only; write nothing under results/
   --list         list scenarios and implementations

@@ -57,6 +57,7 @@ pub(crate) fn known_impls() -> Vec<(Impl, bool)> {
     v.push((i("zocket-ct", Kind::Zocket, "ct"), true));
     v.extend([
         (i("zocket-mt2", Kind::Zocket, "mt2"), false),
+        (i("zocket-blocking", Kind::Zocket, "blocking"), false),
         (i("raw-tcp-mt1", Kind::Raw, "mt1"), false),
         (i("raw-tcp-mt2", Kind::Raw, "mt2"), false),
     ]);

@@ -23,6 +23,7 @@ mod raw;
 mod rzmq_peer;
 #[cfg(feature = "zmqrs")]
 mod zmqrs;
+mod zocket_blocking;
 mod zocket_peer;
 
 /// Exit code for "not supported by this implementation".
@@ -106,7 +107,7 @@ fn run(argv: &[String]) -> PeerResult {
     }
     if pos.len() != 7 {
         return Err(PeerError::Failed(format!(
-            "usage: peer IMPL ROLE ENDPOINT SIZE COUNT WARMUP SUBS [--rt ct|mt1|mt2], got {pos:?}"
+            "usage: peer IMPL ROLE ENDPOINT SIZE COUNT WARMUP SUBS [--rt ct|mt1|mt2|blocking], got {pos:?}"
         )));
     }
     let role = match pos[1].as_str() {
@@ -133,6 +134,8 @@ fn run(argv: &[String]) -> PeerResult {
         "ct" => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?,
+        // The blocking peer runs on zocket's own background runtime.
+        "blocking" => tokio::runtime::Builder::new_current_thread().build()?,
         "mt1" | "mt2" => tokio::runtime::Builder::new_multi_thread()
             .worker_threads(if rt == "mt1" { 1 } else { 2 })
             .enable_all()
@@ -141,6 +144,7 @@ fn run(argv: &[String]) -> PeerResult {
     };
     watch_stdin();
     let result = match pos[0].as_str() {
+        "zocket" if rt == "blocking" => zocket_blocking::run(&args),
         "zocket" => runtime.block_on(zocket_peer::run(&args)),
         "raw" => runtime.block_on(raw::run(&args)),
         #[cfg(feature = "zmqrs")]
@@ -296,6 +300,17 @@ impl SubCounter {
 }
 
 /// Round-trip times of a requester, and the `RESULT` line.
+/// A REQ's check that the reply has the request's size.
+pub(crate) fn check_reply(len: usize, expected: usize) -> PeerResult {
+    if len == expected {
+        Ok(())
+    } else {
+        Err(PeerError::Failed(format!(
+            "reply of {len} bytes, expected {expected}"
+        )))
+    }
+}
+
 pub(crate) fn latency_result(mut rtt_ns: Vec<u64>) {
     let n = rtt_ns.len().max(1);
     let mean = rtt_ns.iter().map(|&x| x as f64).sum::<f64>() / n as f64;

@@ -169,13 +169,7 @@ pub(crate) async fn run(a: &Args) -> PeerResult {
                 w.flush().await?;
                 let f = rd.next().await?;
                 let dt = t0.elapsed().as_nanos() as u64;
-                if f.len() != a.size {
-                    return Err(PeerError::Failed(format!(
-                        "reply of {} bytes, expected {}",
-                        f.len(),
-                        a.size
-                    )));
-                }
+                super::check_reply(f.len(), a.size)?;
                 if i >= a.warmup {
                     rtt.push(dt);
                 }

@@ -114,13 +114,7 @@ async fn run_in(ctx: &Context, a: &Args) -> PeerResult {
                 s.send(Msg::from_bytes(payload.clone())).await?;
                 let m = s.recv().await?;
                 let dt = t0.elapsed().as_nanos() as u64;
-                if m.size() != a.size {
-                    return Err(PeerError::Failed(format!(
-                        "reply of {} bytes, expected {}",
-                        m.size(),
-                        a.size
-                    )));
-                }
+                super::check_reply(m.size(), a.size)?;
                 if i >= a.warmup {
                     rtt.push(dt);
                 }

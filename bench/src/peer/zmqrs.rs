@@ -109,13 +109,7 @@ pub(crate) async fn run(a: &Args) -> PeerResult {
                 s.send(ZmqMessage::from(payload.clone())).await?;
                 let m = s.recv().await?;
                 let dt = t0.elapsed().as_nanos() as u64;
-                if byte_len(&m) != a.size {
-                    return Err(PeerError::Failed(format!(
-                        "reply of {} bytes, expected {}",
-                        byte_len(&m),
-                        a.size
-                    )));
-                }
+                super::check_reply(byte_len(&m), a.size)?;
                 if i >= a.warmup {
                     rtt.push(dt);
                 }

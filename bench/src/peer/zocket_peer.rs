@@ -121,13 +121,7 @@ pub(crate) async fn run(a: &Args) -> PeerResult {
                 s.send(payload.clone()).await?;
                 let m = s.recv().await?;
                 let dt = t0.elapsed().as_nanos() as u64;
-                if m.byte_len() != a.size {
-                    return Err(PeerError::Failed(format!(
-                        "reply of {} bytes, expected {}",
-                        m.byte_len(),
-                        a.size
-                    )));
-                }
+                super::check_reply(m.byte_len(), a.size)?;
                 if i >= a.warmup {
                     rtt.push(dt);
                 }

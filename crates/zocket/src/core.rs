@@ -21,6 +21,7 @@ use crate::monitor::{Monitor, MonitorEvent, MonitorHub};
 use crate::options::Options;
 use crate::pattern::{self, Pattern, SendError};
 use crate::pipe::{Outbound, Pipe, PipeId};
+use crate::transport::hint::ReadHint;
 
 /// Messages the application has not received yet, from one pipe, in arrival order.
 /// The socket keeps a queue of these runs: consecutive batches from the same pipe
@@ -941,6 +942,19 @@ impl Core {
         EngineRegistration {
             core: self,
             cell: cell.clone(),
+        }
+    }
+
+    /// The sockets of the connections a waiting receive reads itself now (see
+    /// [`wait_recv`](Self::wait_recv)), for a blocking receive to sleep on; none
+    /// while messages stream in.
+    pub(crate) fn read_hints(&self, into: &mut Vec<Arc<ReadHint>>) {
+        into.clear();
+        if self.recv_streaming.load(Ordering::Relaxed) {
+            return;
+        }
+        if let Some(cells) = self.engines_to_drive() {
+            into.extend(cells.iter().filter_map(|c| c.hint().cloned()));
         }
     }
 

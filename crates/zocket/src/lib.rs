@@ -60,6 +60,11 @@
 //!   call per hundreds of small messages rather than per handful.
 //!
 //! [`blocking`] sockets run on a background runtime of their own and need no choice.
+//! A blocking receive that has to wait sleeps in a poller of its own on the
+//! sockets of the connections it reads itself (as above), so that a reply wakes
+//! the receiving thread directly, with no worker in between: the round trip of a
+//! current-thread runtime, with a worker still writing and keeping heartbeats
+//! while the application computes.
 
 pub mod blocking;
 mod core;

@@ -71,6 +71,11 @@ pub struct Socket {
 }
 
 impl Socket {
+    /// The state the socket shares with its connections.
+    pub(crate) fn core(&self) -> &Arc<Core> {
+        &self.core
+    }
+
     /// Creates a socket of type `socket_type` with libzmq's default options.
     ///
     /// Fails with [`Error::NotSupported`] for a type not implemented yet.

@@ -173,6 +173,76 @@ fn xpub_sees_subscriptions_and_xsub_subscribes() {
     assert_eq!(&xpub.recv_timeout(T).unwrap()[0][..], b"\x01sport");
 }
 
+/// A receive sleeps on the sockets of its connections in a poller of its own:
+/// replies over tcp and ipc wake it, one round trip after another.
+#[test]
+fn receives_sleeping_on_their_connection_get_every_reply() {
+    let ipc = format!(
+        "ipc:///tmp/zocket-blocking-poller-{}.ipc",
+        std::process::id()
+    );
+    for endpoint in [LOCAL, ipc.as_str()] {
+        let rep = Rep::new().unwrap();
+        let ep = rep.bind(endpoint).unwrap();
+        let server = thread::spawn(move || {
+            for _ in 0..200 {
+                let m = rep.recv_timeout(T).unwrap();
+                rep.send(m).unwrap();
+            }
+        });
+        let req = Req::new().unwrap();
+        req.connect(&ep).unwrap();
+        for i in 0..200 {
+            req.send(format!("{i}")).unwrap();
+            assert_eq!(text(&req.recv_timeout(T).unwrap(), 0), format!("{i}"));
+        }
+        server.join().unwrap();
+    }
+}
+
+/// A sleeping receive wakes for any connection: more than it sleeps on itself
+/// (the others wake it through the engines' workers), and connections that come
+/// and go one after another (their descriptors are reused).
+#[test]
+fn a_sleeping_receive_wakes_for_connections_coming_and_going() {
+    let pull = Pull::new().unwrap();
+    let ep = pull.bind(LOCAL).unwrap();
+    let many: Vec<Push> = (0..10)
+        .map(|_| {
+            let p = Push::new().unwrap();
+            p.connect(&ep).unwrap();
+            p
+        })
+        .collect();
+    for (i, p) in many.iter().enumerate() {
+        p.send(format!("many {i}")).unwrap();
+    }
+    let got: HashSet<String> = (0..10)
+        .map(|_| text(&pull.recv_timeout(T).unwrap(), 0).to_string())
+        .collect();
+    assert_eq!(got.len(), 10);
+    drop(many);
+    for i in 0..20 {
+        let p = Push::new().unwrap();
+        p.connect(&ep).unwrap();
+        // Sent once the receive is likely asleep.
+        let sender = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(5));
+            p.send(format!("one {i}")).unwrap();
+            p.close().unwrap();
+        });
+        assert_eq!(text(&pull.recv_timeout(T).unwrap(), 0), format!("one {i}"));
+        sender.join().unwrap();
+    }
+    // A receive that sleeps on a connection still times out.
+    let p = Push::new().unwrap();
+    p.connect(&ep).unwrap();
+    p.send("last").unwrap();
+    assert_eq!(text(&pull.recv_timeout(T).unwrap(), 0), "last");
+    let err = pull.recv_timeout(Duration::from_millis(20)).unwrap_err();
+    assert!(matches!(err, Error::Timeout), "{err:?}");
+}
+
 #[test]
 fn timeouts_return_timeout_with_eagain() {
     let pull = Pull::new().unwrap();

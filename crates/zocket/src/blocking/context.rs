@@ -112,6 +112,24 @@ impl Context {
         Ok(self.inner.handle.block_on(fut))
     }
 
+    /// [`block_on`](Self::block_on) of a wait of `core`'s that sleeps in
+    /// `poller`, so that a reply on a connection the wait reads itself wakes the
+    /// calling thread directly (see [`poller`](super::poller)).
+    pub(crate) fn block_on_polled<F: Future>(
+        &self,
+        poller: &mut super::poller::Poller,
+        core: &crate::core::Core,
+        fut: F,
+    ) -> Result<F::Output> {
+        if Handle::try_current().is_ok() {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::Unsupported,
+                InsideRuntime,
+            )));
+        }
+        Ok(poller.block_on(&self.inner.handle, core, fut))
+    }
+
     /// Starts `fut` on this context's runtime; works from any thread.
     pub(crate) fn spawn<F>(&self, fut: F)
     where

@@ -41,6 +41,14 @@
 //! operation; the context's worker threads (one by default, see
 //! [`ContextBuilder::worker_threads`]) drive the connections.
 //!
+//! A receive that has to wait sleeps in an epoll instance of the socket's own
+//! (made by its first receive: two descriptors, an epoll and an eventfd), on the
+//! sockets of the connections it reads itself (tcp and ipc, up to eight, while
+//! messages come one at a time) and on its wakers: a reply wakes the receiving
+//! thread directly rather than a worker that then wakes it. One receive at a time
+//! per socket sleeps there; a second thread receiving on the same socket at the
+//! same moment waits as sends do.
+//!
 //! A thread inside a tokio runtime — an async task, a `#[tokio::main]` body, a
 //! `spawn_blocking` closure — must not block, so there the methods that may wait
 //! return an error recognised by [`is_inside_runtime`] instead of stalling or
@@ -57,6 +65,7 @@
 
 mod context;
 mod monitor;
+mod poller;
 mod socket;
 mod typed;
 

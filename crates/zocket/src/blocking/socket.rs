@@ -1,5 +1,6 @@
 //! The dynamic blocking socket.
 
+use std::future::Future;
 use std::time::Duration;
 
 use zocket_proto::{Message, SocketType};
@@ -37,6 +38,9 @@ pub struct Socket {
     // Declared first so it is dropped (and starts closing) before the context.
     inner: crate::Socket,
     ctx: Context,
+    /// Where receives sleep (made by the first; one receive at a time uses it,
+    /// others sleep as sends do).
+    poller: std::sync::Mutex<Option<super::poller::Poller>>,
 }
 
 impl Socket {
@@ -54,6 +58,7 @@ impl Socket {
         Ok(Socket {
             inner: crate::Socket::new(socket_type)?,
             ctx: ctx.clone(),
+            poller: std::sync::Mutex::new(None),
         })
     }
 
@@ -198,14 +203,28 @@ impl Socket {
     /// Receives a whole message, waiting up to RCVTIMEO (forever by default).
     /// [`Error::Timeout`](crate::Error::Timeout) when RCVTIMEO elapses.
     pub fn recv(&self) -> Result<Message> {
-        self.ctx.block_on(self.inner.recv())?
+        self.wait_recv(self.inner.recv())
     }
 
     /// Receives a whole message, waiting up to `timeout`:
     /// [`Error::Timeout`](crate::Error::Timeout) (errno `EAGAIN`) when it elapses,
     /// [`Error::WouldBlock`](crate::Error::WouldBlock) right away for a zero timeout.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Message> {
-        self.ctx.block_on(self.inner.recv_timeout(Some(timeout)))?
+        self.wait_recv(self.inner.recv_timeout(Some(timeout)))
+    }
+
+    /// Runs a receive in the socket's poller (see [`poller`](super::poller)), or
+    /// as any other wait while another thread's receive uses it.
+    fn wait_recv(&self, recv: impl Future<Output = Result<Message>>) -> Result<Message> {
+        if let Ok(mut slot) = self.poller.try_lock() {
+            if slot.is_none() {
+                *slot = super::poller::Poller::new().ok();
+            }
+            if let Some(poller) = slot.as_mut() {
+                return self.ctx.block_on_polled(poller, self.inner.core(), recv)?;
+            }
+        }
+        self.ctx.block_on(recv)?
     }
 
     /// Receives without waiting: [`Error::WouldBlock`](crate::Error::WouldBlock) when
@@ -223,7 +242,7 @@ impl Socket {
     /// a tokio runtime this returns the [`InsideRuntime`](super::InsideRuntime) error
     /// and the socket is dropped.
     pub fn close(self) -> Result<()> {
-        let Socket { inner, ctx } = self;
+        let Socket { inner, ctx, .. } = self;
         ctx.block_on(inner.close())?
     }
 }

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::core::Core;
+use crate::transport::hint::ReadHint;
 
 /// A connection's engine, boxed so that any thread may poll it. Its result is
 /// handed out by [`drive`].
@@ -57,6 +58,8 @@ pub(crate) struct EngineCell {
     /// The runtime the engine's I/O and timers belong to, entered by a receive
     /// that polls it from elsewhere.
     runtime: tokio::runtime::Handle,
+    /// The connection's socket, for a blocking receive to sleep on.
+    hint: Option<Arc<ReadHint>>,
 }
 
 impl std::fmt::Debug for EngineCell {
@@ -104,7 +107,23 @@ impl EngineCell {
             receiver: Mutex::new(None),
             task: Mutex::new(None),
             runtime: tokio::runtime::Handle::current(),
+            hint: None,
         })
+    }
+
+    /// [`new`](Self::new) for the engine of a connection over a socket that a
+    /// blocking receive may sleep on.
+    pub(crate) fn with_hint(engine: BoxEngine, hint: Option<Arc<ReadHint>>) -> Arc<EngineCell> {
+        let mut cell = EngineCell::new(engine);
+        if let Some(c) = Arc::get_mut(&mut cell) {
+            c.hint = hint;
+        }
+        cell
+    }
+
+    /// The connection's socket, if a blocking receive may sleep on it.
+    pub(crate) fn hint(&self) -> Option<&Arc<ReadHint>> {
+        self.hint.as_ref()
     }
 
     /// Runs the engine from its own task until it ends; a receive may poll it in
@@ -191,7 +210,8 @@ impl EngineCell {
 
     /// Whether a wake-up came that no poll has taken yet, with nobody polling now.
     pub(crate) fn needs_poll(&self) -> bool {
-        self.woken.load(Ordering::SeqCst) && !self.polling.load(Ordering::SeqCst)
+        (self.woken.load(Ordering::SeqCst) || self.hint.as_ref().is_some_and(|h| h.is_marked()))
+            && !self.polling.load(Ordering::SeqCst)
     }
 
     /// A receive waits on this engine: its wake-ups go to `waker` from now on.
@@ -225,17 +245,21 @@ impl EngineCell {
 }
 
 /// Runs `engine` in a cell from the calling task until it ends, listed with
-/// `core` (the socket whose receives may poll it) meanwhile.
+/// `core` (the socket whose receives may poll it) meanwhile; `hint` is its
+/// connection's socket, when a blocking receive may sleep on it (see
+/// [`transport::hint`](crate::transport::hint)).
 pub(crate) async fn drive<T: Send + 'static>(
     core: &Core,
+    hint: Option<Arc<ReadHint>>,
     engine: impl Future<Output = T> + Send + 'static,
 ) -> T {
     let out = Arc::new(Mutex::new(None));
     let slot = out.clone();
-    let cell = EngineCell::new(Box::pin(async move {
+    let engine = Box::pin(async move {
         let result = engine.await;
         *lock(&slot) = Some(result);
-    }));
+    });
+    let cell = EngineCell::with_hint(engine, hint);
     let _listed = core.register_engine(&cell);
     cell.run().await;
     let result = lock(&out).take();

@@ -40,7 +40,8 @@ impl IpcListener {
 
 fn conn(stream: UnixStream) -> Conn {
     let (rd, wr) = stream.into_split();
-    Conn::new(rd, wr, None)
+    let (rd, hint) = super::hint::HintedRead::new(rd);
+    Conn::new(rd, wr, None, Some(hint))
 }
 
 #[cfg(target_os = "linux")]

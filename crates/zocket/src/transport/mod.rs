@@ -4,6 +4,7 @@
 //! connection) and one connecter loop (dial, run an engine, reconnect with backoff);
 //! each transport only knows how to bind, accept and dial.
 
+pub(crate) mod hint;
 pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod shared_write;
@@ -36,6 +37,8 @@ pub(crate) struct Conn {
     pub(crate) wr: Arc<dyn DirectWrite>,
     /// The peer's address, where the transport has one.
     pub(crate) peer: Option<SocketAddr>,
+    /// The socket, for a blocking receive to sleep on (see [`hint`]).
+    pub(crate) hint: Option<Arc<hint::ReadHint>>,
 }
 
 impl Conn {
@@ -44,11 +47,13 @@ impl Conn {
         rd: impl AsyncRead + Send + Unpin + 'static,
         wr: impl DirectWrite + 'static,
         peer: Option<SocketAddr>,
+        hint: Option<Arc<hint::ReadHint>>,
     ) -> Conn {
         Conn {
             rd: Box::new(rd),
             wr: Arc::new(wr),
             peer,
+            hint,
         }
     }
 }
@@ -88,12 +93,13 @@ impl Target {
 /// While it runs, a receive on the socket may poll it (see [`engine::drive`]).
 async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnInfo) -> EngineExit {
     let (c, p, i) = (core.clone(), pipe.clone(), info.clone());
+    let hint = conn.hint.clone();
     if core.socket_type == zocket_proto::SocketType::Stream {
         let engine =
             async move { engine::raw::run(&c, conn.rd, SharedWrite(conn.wr), &p, &i).await };
-        drive(core, engine).await
+        drive(core, hint, engine).await
     } else {
-        drive(core, async move {
+        drive(core, hint, async move {
             engine::zmtp::run(&c, conn.rd, conn.wr, &p, &i).await
         })
         .await

@@ -48,7 +48,8 @@ fn conn(stream: TcpStream, options: &Options) -> Conn {
     tune(&stream, options);
     let peer = stream.peer_addr().ok();
     let (rd, wr) = stream.into_split();
-    Conn::new(rd, wr, peer)
+    let (rd, hint) = super::hint::HintedRead::new(rd);
+    Conn::new(rd, wr, peer, Some(hint))
 }
 
 /// Binds; returns the listener and the resolved endpoint (ephemeral port filled in).
