@@ -18,8 +18,8 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, ReadBuf};
 
-/// Most bytes a read on the poller's news takes at once; more are read while
-/// every such read fills it.
+/// Most bytes a read on the poller's news takes (a request or reply; what
+/// else arrived is read through tokio once its reactor has seen it).
 const DIRECT_READ: usize = 8 * 1024;
 
 /// A connection's socket, for a poller to wait on, and whether the poller saw it
@@ -107,10 +107,9 @@ impl<R: SocketHalf> AsyncRead for HintedRead<R> {
             let socket = this.inner.socket();
             match (&*socket).read(&mut this.scratch[..want]) {
                 Ok(n) => {
-                    // A full read may have left more.
-                    if n < want {
-                        this.hint.readable.store(false, Ordering::Release);
-                    }
+                    // One read per news: what else arrived the reactor reports
+                    // (a stream is read in larger reads, through tokio).
+                    this.hint.readable.store(false, Ordering::Release);
                     buf.put_slice(&this.scratch[..n]);
                     return Poll::Ready(Ok(()));
                 }
@@ -157,7 +156,7 @@ mod tests {
             assert_eq!(read(&mut rd), None);
             hint.mark_readable();
             assert_eq!(read(&mut rd), Some(b"hello".to_vec()));
-            assert!(!hint.is_marked(), "a short read ends the news");
+            assert!(!hint.is_marked(), "one read per news");
             // News with nothing to read falls back to the reactor.
             hint.mark_readable();
             assert_eq!(read(&mut rd), None);
