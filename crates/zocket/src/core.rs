@@ -678,7 +678,7 @@ impl Core {
 
     /// One attempt at sending: `Ok(None)` when queued, `Ok(Some(msg))` when no pipe
     /// has room.
-    fn try_send_once(&self, msg: Message) -> Result<Option<Message>, Error> {
+    pub(crate) fn try_send_once(&self, msg: Message) -> Result<Option<Message>, Error> {
         if self.is_closed() {
             return Err(Error::Closed);
         }
@@ -697,7 +697,10 @@ impl Core {
 
     /// [`try_send_once`](Self::try_send_once) of a one-frame message holding a
     /// copy of `data`: `Ok(Some(data))` when no pipe has room.
-    fn try_send_slice_once<'d>(&self, data: &'d [u8]) -> Result<Option<&'d [u8]>, Error> {
+    pub(crate) fn try_send_slice_once<'d>(
+        &self,
+        data: &'d [u8],
+    ) -> Result<Option<&'d [u8]>, Error> {
         if self.is_closed() {
             return Err(Error::Closed);
         }
@@ -831,7 +834,7 @@ impl Core {
     }
 
     /// One attempt at receiving.
-    fn try_recv_once(&self) -> Result<Option<Message>, Error> {
+    pub(crate) fn try_recv_once(&self) -> Result<Option<Message>, Error> {
         if let Some(msg) = lock(&self.taken).pop_front() {
             return Ok(Some(msg));
         }

@@ -103,12 +103,7 @@ impl Context {
     /// driving I/O and timers. Refuses (instead of panicking, as tokio would) on a
     /// thread that is inside a tokio runtime.
     pub(crate) fn block_on<F: Future>(&self, fut: F) -> Result<F::Output> {
-        if Handle::try_current().is_ok() {
-            return Err(Error::Io(io::Error::new(
-                io::ErrorKind::Unsupported,
-                InsideRuntime,
-            )));
-        }
+        outside_runtime()?;
         Ok(self.inner.handle.block_on(fut))
     }
 
@@ -121,12 +116,7 @@ impl Context {
         core: &crate::core::Core,
         fut: F,
     ) -> Result<F::Output> {
-        if Handle::try_current().is_ok() {
-            return Err(Error::Io(io::Error::new(
-                io::ErrorKind::Unsupported,
-                InsideRuntime,
-            )));
-        }
+        outside_runtime()?;
         Ok(poller.block_on(&self.inner.handle, core, fut))
     }
 
@@ -137,6 +127,18 @@ impl Context {
     {
         drop(self.inner.handle.spawn(fut));
     }
+}
+
+/// Refuses a call that may wait on a thread inside a tokio runtime (see the
+/// [module documentation](super)).
+pub(crate) fn outside_runtime() -> Result<()> {
+    if Handle::try_current().is_ok() {
+        return Err(Error::Io(io::Error::new(
+            io::ErrorKind::Unsupported,
+            InsideRuntime,
+        )));
+    }
+    Ok(())
 }
 
 /// Configures and starts a [`Context`].

@@ -163,7 +163,13 @@ impl Socket {
     /// Sends a whole message, waiting for room up to SNDTIMEO (forever by default).
     /// [`Error::Timeout`](crate::Error::Timeout) when SNDTIMEO elapses.
     pub fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        self.ctx.block_on(self.inner.send(msg))?
+        // One attempt on this thread first: in the common case the message is
+        // queued (or written) at once, with no `block_on` around it.
+        super::context::outside_runtime()?;
+        match self.inner.core().try_send_once(msg.into())? {
+            None => Ok(()),
+            Some(back) => self.ctx.block_on(self.inner.send(back))?,
+        }
     }
 
     /// Sends a one-frame message holding a copy of `data`, waiting for room up to
@@ -183,7 +189,11 @@ impl Socket {
     /// # Ok::<(), zocket::Error>(())
     /// ```
     pub fn send_copy(&self, data: &[u8]) -> Result<()> {
-        self.ctx.block_on(self.inner.send_copy(data))?
+        super::context::outside_runtime()?;
+        match self.inner.core().try_send_slice_once(data)? {
+            None => Ok(()),
+            Some(back) => self.ctx.block_on(self.inner.send_copy(back))?,
+        }
     }
 
     /// Sends a whole message, waiting for room up to `timeout`:
@@ -203,14 +213,22 @@ impl Socket {
     /// Receives a whole message, waiting up to RCVTIMEO (forever by default).
     /// [`Error::Timeout`](crate::Error::Timeout) when RCVTIMEO elapses.
     pub fn recv(&self) -> Result<Message> {
-        self.wait_recv(self.inner.recv())
+        super::context::outside_runtime()?;
+        match self.inner.core().try_recv_once()? {
+            Some(msg) => Ok(msg),
+            None => self.wait_recv(self.inner.recv()),
+        }
     }
 
     /// Receives a whole message, waiting up to `timeout`:
     /// [`Error::Timeout`](crate::Error::Timeout) (errno `EAGAIN`) when it elapses,
     /// [`Error::WouldBlock`](crate::Error::WouldBlock) right away for a zero timeout.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Message> {
-        self.wait_recv(self.inner.recv_timeout(Some(timeout)))
+        super::context::outside_runtime()?;
+        match self.inner.core().try_recv_once()? {
+            Some(msg) => Ok(msg),
+            None => self.wait_recv(self.inner.recv_timeout(Some(timeout))),
+        }
     }
 
     /// Runs a receive in the socket's poller (see [`poller`](super::poller)), or
