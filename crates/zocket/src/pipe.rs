@@ -191,6 +191,9 @@ const ENCODE_MAX: usize = 512;
 const DIRECT_MAX: usize = 16 * 1024;
 /// An encoded run stops growing at this size; the next message starts a new one.
 const ENCODED_RUN: usize = 32 * 1024;
+/// Room for a message's frame headers beyond its bytes when a run grows (a few
+/// long headers; a message of more frames grows the run as it is encoded).
+const RUN_HEADROOM: usize = 64;
 /// Emptied run buffers kept for reuse. A run is allocated by the sending thread
 /// and released by the engine's: without reuse, a fast engine that takes runs of a
 /// few messages makes both threads contend for the allocator's lock.
@@ -248,6 +251,14 @@ impl OutQueue {
     fn push_encoded(&mut self, m: &impl Payload) {
         if let Some(Outbound::Encoded { frames, messages }) = self.items.back_mut() {
             if frames.len() < ENCODED_RUN {
+                // A run that must grow goes straight to its full size (one move
+                // of what it holds), not through 16, 32 and 64 KiB by doubling.
+                let need = m.byte_len() + RUN_HEADROOM;
+                if frames.capacity() - frames.len() < need {
+                    frames.reserve(
+                        (ENCODED_RUN + ENCODE_MAX + RUN_HEADROOM - frames.len()).max(need),
+                    );
+                }
                 m.encode(frames);
                 *messages += 1;
                 return;
@@ -752,6 +763,26 @@ mod tests {
         let mut items = Vec::new();
         plain.drain(&mut items, usize::MAX);
         assert!(matches!(&items[..], [Outbound::Message(m)] if &m[0][..] == b"ab"));
+    }
+
+    #[test]
+    fn a_run_grows_once_to_its_full_size() {
+        let pipe = zmtp_pipe(0);
+        let body = [7u8; 200]; // a short header: 202 bytes a message
+        let per_run = ENCODED_RUN.div_ceil(body.len() + 2);
+        for _ in 0..per_run {
+            pipe.try_push_payload(&body[..]).unwrap();
+        }
+        let mut items = Vec::new();
+        pipe.drain(&mut items, usize::MAX);
+        let [Outbound::Encoded { frames, messages }] = &items[..] else {
+            panic!("{} items, not one run", items.len())
+        };
+        assert_eq!(*messages, per_run);
+        assert!(frames.len() >= ENCODED_RUN);
+        // Not doubled past it (to 64 KiB): the full size is the run's plus room
+        // for its last message.
+        assert!(frames.capacity() <= ENCODED_RUN + ENCODE_MAX + RUN_HEADROOM);
     }
 
     #[test]
