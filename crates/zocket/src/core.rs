@@ -23,20 +23,15 @@ use crate::pattern::{self, Pattern, SendError};
 use crate::pipe::{Outbound, Pipe, PipeId};
 use crate::transport::hint::ReadHint;
 
-/// Messages the application has not received yet, from one pipe, in arrival order.
-/// The socket keeps a queue of these runs: consecutive batches from the same pipe
-/// share one run, so a message costs no reference count of its own.
-struct InboundRun {
-    pipe: Arc<Pipe>,
-    /// Decoded messages, received before those of `wire`.
+/// Messages in arrival order: decoded ones, then a run still in wire form,
+/// decoded by the receiving side as it takes them.
+#[derive(Default)]
+struct Queued {
     msgs: VecDeque<Message>,
-    /// Messages still in wire form, decoded by the receiving side.
     wire: WireRun,
-    /// Produced by the pattern itself (`take_events`), not received from the peer.
-    own: bool,
 }
 
-impl InboundRun {
+impl Queued {
     /// Messages left.
     fn len(&self) -> usize {
         self.msgs.len() + self.wire.len()
@@ -46,36 +41,13 @@ impl InboundRun {
         self.msgs.is_empty() && self.wire.is_empty()
     }
 
-    /// The bytes left, as the pipe's byte limit counts them.
+    /// The bytes left, as the pipes' byte limit counts them.
     fn byte_len(&self) -> usize {
         bytes_of(&self.msgs) + self.wire.payload_len()
     }
 
     fn pop_front(&mut self) -> Option<Message> {
         self.msgs.pop_front().or_else(|| self.wire.pop_front())
-    }
-}
-
-/// Messages the receiving side took from the shared queue in one go, in order:
-/// decoded ones, then a run still in wire form.
-#[derive(Default)]
-struct Taken {
-    msgs: VecDeque<Message>,
-    wire: WireRun,
-}
-
-impl Taken {
-    fn pop_front(&mut self) -> Option<Message> {
-        self.msgs.pop_front().or_else(|| self.wire.pop_front())
-    }
-
-    fn is_empty(&self) -> bool {
-        self.msgs.is_empty() && self.wire.is_empty()
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.msgs.len() + self.wire.len()
     }
 
     /// Appends decoded messages (the run in wire form, if any, is decoded first to
@@ -102,6 +74,17 @@ impl Taken {
         self.extend(std::iter::empty());
         self.msgs.retain(keep);
     }
+}
+
+/// Messages the application has not received yet, from one pipe, in arrival order.
+/// The socket keeps a queue of these runs: consecutive batches from the same pipe
+/// share one run, so a message costs no reference count of its own.
+struct InboundRun {
+    pipe: Arc<Pipe>,
+    /// Its messages (a run in wire form ends it: later batches start a new run).
+    queued: Queued,
+    /// Produced by the pattern itself (`take_events`), not received from the peer.
+    own: bool,
 }
 
 struct State {
@@ -135,7 +118,9 @@ impl State {
     fn sent(&mut self, sent: Result<(), SendError>) -> Result<(), SendError> {
         if sent.is_ok() && self.pattern.discards_inbound_on_send() {
             while let Some(stale) = self.inbound.front() {
-                stale.pipe.take_inbound(stale.len(), stale.byte_len());
+                stale
+                    .pipe
+                    .take_inbound(stale.queued.len(), stale.queued.byte_len());
                 self.pop_run();
             }
         }
@@ -146,16 +131,18 @@ impl State {
     /// leaving `batch` empty, with a spare queue's room when it had to give its own.
     fn push_inbound(&mut self, pipe: &Arc<Pipe>, batch: &mut VecDeque<Message>, own: bool) {
         if let Some(last) = self.inbound.back_mut() {
-            if !own && !last.own && last.pipe.id() == pipe.id() && last.wire.is_empty() {
-                last.msgs.append(batch);
+            if !own && !last.own && last.pipe.id() == pipe.id() && last.queued.wire.is_empty() {
+                last.queued.msgs.append(batch);
                 return;
             }
         }
         let msgs = std::mem::replace(batch, self.spare.pop().unwrap_or_default());
         self.inbound.push_back(InboundRun {
             pipe: pipe.clone(),
-            msgs,
-            wire: WireRun::default(),
+            queued: Queued {
+                msgs,
+                wire: WireRun::default(),
+            },
             own,
         });
     }
@@ -164,15 +151,17 @@ impl State {
     /// the pipe's last run, or starts one of its own.
     fn push_wire(&mut self, pipe: &Arc<Pipe>, wire: WireRun) {
         if let Some(last) = self.inbound.back_mut() {
-            if !last.own && last.pipe.id() == pipe.id() && last.wire.is_empty() {
-                last.wire = wire;
+            if !last.own && last.pipe.id() == pipe.id() && last.queued.wire.is_empty() {
+                last.queued.wire = wire;
                 return;
             }
         }
         self.inbound.push_back(InboundRun {
             pipe: pipe.clone(),
-            msgs: VecDeque::new(),
-            wire,
+            queued: Queued {
+                msgs: VecDeque::new(),
+                wire,
+            },
             own: false,
         });
     }
@@ -180,7 +169,7 @@ impl State {
     /// Removes the oldest run, keeping its emptied queue for reuse.
     fn pop_run(&mut self) {
         if let Some(run) = self.inbound.pop_front() {
-            self.recycle(run.msgs);
+            self.recycle(run.queued.msgs);
         }
     }
 
@@ -220,7 +209,7 @@ pub(crate) struct Core {
     /// (patterns whose receive is a plain hand-over, see
     /// [`Pattern::plain_recv`]): receiving them takes this lock, which engines
     /// never touch, instead of the socket's.
-    taken: Mutex<Taken>,
+    taken: Mutex<Queued>,
     recv_ready: Notify,
     send_ready: Notify,
     pub(crate) monitor: MonitorHub,
@@ -371,7 +360,7 @@ impl Core {
                 spare: Vec::new(),
                 attached: Vec::new(),
             }),
-            taken: Mutex::new(Taken::default()),
+            taken: Mutex::new(Queued::default()),
             recv_ready: Notify::new(),
             send_ready: Notify::new(),
             monitor: MonitorHub::default(),
@@ -584,8 +573,8 @@ impl Core {
                 st.inbound.retain(|run| {
                     let same = run.pipe.id() == pipe.id();
                     if same {
-                        dropped += run.len();
-                        dropped_bytes += run.byte_len();
+                        dropped += run.queued.len();
+                        dropped_bytes += run.queued.byte_len();
                     }
                     !same
                 });
@@ -853,10 +842,10 @@ impl Core {
             } = st;
             if let Some(run) = inbound.front_mut().filter(|run| !run.own) {
                 let pipe = run.pipe.id();
-                let first = if run.msgs.is_empty() {
+                let first = if run.queued.msgs.is_empty() {
                     // A run in wire form is taken whole (it holds about one read)
                     // and decoded here, on the receiving side.
-                    let wire = std::mem::take(&mut run.wire);
+                    let wire = std::mem::take(&mut run.queued.wire);
                     run.pipe.take_inbound(wire.len(), wire.payload_len());
                     if plain {
                         self.hand_over_wire(wire)
@@ -868,7 +857,13 @@ impl Core {
                     // least one message): what waits in `taken` escapes the byte
                     // limit.
                     let (mut k, mut bytes) = (0, 0);
-                    for n in run.msgs.iter().take(TAKE_BATCH).map(Message::byte_len) {
+                    for n in run
+                        .queued
+                        .msgs
+                        .iter()
+                        .take(TAKE_BATCH)
+                        .map(Message::byte_len)
+                    {
                         if k > 0 && bytes + n > TAKE_BYTES {
                             break;
                         }
@@ -876,14 +871,14 @@ impl Core {
                         bytes += n;
                     }
                     run.pipe.take_inbound(k, bytes);
-                    let batch = run.msgs.drain(..k);
+                    let batch = run.queued.msgs.drain(..k);
                     if plain {
                         self.hand_over(batch)
                     } else {
                         self.hand_over_through(&mut **pattern, maps, pipe, batch)
                     }
                 };
-                if run.is_empty() {
+                if run.queued.is_empty() {
                     st.pop_run();
                 }
                 if first.is_some() {
@@ -892,13 +887,13 @@ impl Core {
             }
         }
         while let Some(run) = st.inbound.front_mut() {
-            let Some(msg) = run.pop_front() else {
+            let Some(msg) = run.queued.pop_front() else {
                 st.pop_run();
                 continue;
             };
             run.pipe.take_inbound(1, msg.byte_len());
             let (pipe, own) = (run.pipe.id(), run.own);
-            if run.is_empty() {
+            if run.queued.is_empty() {
                 st.pop_run();
             }
             let msg = if own {

@@ -213,27 +213,24 @@ impl Socket {
     /// Receives a whole message, waiting up to RCVTIMEO (forever by default).
     /// [`Error::Timeout`](crate::Error::Timeout) when RCVTIMEO elapses.
     pub fn recv(&self) -> Result<Message> {
-        super::context::outside_runtime()?;
-        match self.inner.core().try_recv_once()? {
-            Some(msg) => Ok(msg),
-            None => self.wait_recv(self.inner.recv()),
-        }
+        self.receive(self.inner.recv())
     }
 
     /// Receives a whole message, waiting up to `timeout`:
     /// [`Error::Timeout`](crate::Error::Timeout) (errno `EAGAIN`) when it elapses,
     /// [`Error::WouldBlock`](crate::Error::WouldBlock) right away for a zero timeout.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Message> {
-        super::context::outside_runtime()?;
-        match self.inner.core().try_recv_once()? {
-            Some(msg) => Ok(msg),
-            None => self.wait_recv(self.inner.recv_timeout(Some(timeout))),
-        }
+        self.receive(self.inner.recv_timeout(Some(timeout)))
     }
 
-    /// Runs a receive in the socket's poller (see [`poller`](super::poller)), or
-    /// as any other wait while another thread's receive uses it.
-    fn wait_recv(&self, recv: impl Future<Output = Result<Message>>) -> Result<Message> {
+    /// A receive: one attempt on the calling thread, then, if it must wait, `recv`
+    /// run in the socket's poller (see [`poller`](super::poller)), or as any
+    /// other wait while another thread's receive uses it.
+    fn receive(&self, recv: impl Future<Output = Result<Message>>) -> Result<Message> {
+        super::context::outside_runtime()?;
+        if let Some(msg) = self.inner.core().try_recv_once()? {
+            return Ok(msg);
+        }
         if let Ok(mut slot) = self.poller.try_lock() {
             if slot.is_none() {
                 *slot = super::poller::Poller::new().ok();
