@@ -97,6 +97,12 @@ impl Wake for EngineCell {
 impl EngineCell {
     /// A cell for `engine`, on the current runtime (call it from one).
     pub(crate) fn new(engine: BoxEngine) -> Arc<EngineCell> {
+        EngineCell::with_hint(engine, None)
+    }
+
+    /// [`new`](Self::new) for the engine of a connection over a socket that a
+    /// blocking receive may sleep on.
+    pub(crate) fn with_hint(engine: BoxEngine, hint: Option<Arc<ReadHint>>) -> Arc<EngineCell> {
         Arc::new(EngineCell {
             engine: Mutex::new(Some(engine)),
             polling: AtomicBool::new(false),
@@ -107,18 +113,8 @@ impl EngineCell {
             receiver: Mutex::new(None),
             task: Mutex::new(None),
             runtime: tokio::runtime::Handle::current(),
-            hint: None,
+            hint,
         })
-    }
-
-    /// [`new`](Self::new) for the engine of a connection over a socket that a
-    /// blocking receive may sleep on.
-    pub(crate) fn with_hint(engine: BoxEngine, hint: Option<Arc<ReadHint>>) -> Arc<EngineCell> {
-        let mut cell = EngineCell::new(engine);
-        if let Some(c) = Arc::get_mut(&mut cell) {
-            c.hint = hint;
-        }
-        cell
     }
 
     /// The connection's socket, if a blocking receive may sleep on it.
