@@ -95,14 +95,9 @@ impl Wake for EngineCell {
 }
 
 impl EngineCell {
-    /// A cell for `engine`, on the current runtime (call it from one).
-    pub(crate) fn new(engine: BoxEngine) -> Arc<EngineCell> {
-        EngineCell::with_hint(engine, None)
-    }
-
-    /// [`new`](Self::new) for the engine of a connection over a socket that a
-    /// blocking receive may sleep on.
-    pub(crate) fn with_hint(engine: BoxEngine, hint: Option<Arc<ReadHint>>) -> Arc<EngineCell> {
+    /// A cell for `engine`, on the current runtime (call it from one); `hint` is
+    /// its connection's socket, when a blocking receive may sleep on it.
+    pub(crate) fn new(engine: BoxEngine, hint: Option<Arc<ReadHint>>) -> Arc<EngineCell> {
         Arc::new(EngineCell {
             engine: Mutex::new(Some(engine)),
             polling: AtomicBool::new(false),
@@ -255,7 +250,7 @@ pub(crate) async fn drive<T: Send + 'static>(
         let result = engine.await;
         *lock(&slot) = Some(result);
     });
-    let cell = EngineCell::with_hint(engine, hint);
+    let cell = EngineCell::new(engine, hint);
     let _listed = core.register_engine(&cell);
     cell.run().await;
     let result = lock(&out).take();
@@ -292,7 +287,7 @@ mod tests {
     #[tokio::test]
     async fn a_wake_up_goes_to_the_waiting_receiver_and_back_to_the_task_when_it_leaves() {
         let seen = Arc::new(Mutex::new(None));
-        let cell = EngineCell::new(pending_engine(seen.clone()));
+        let cell = EngineCell::new(pending_engine(seen.clone()), None);
         let (task_count, task) = counter();
         *lock(&cell.task) = Some(task);
         assert!(cell.poll_engine(false));
@@ -325,7 +320,7 @@ mod tests {
             }
             Poll::Pending
         }));
-        let cell = EngineCell::new(engine);
+        let cell = EngineCell::new(engine, None);
         assert!(cell.poll_engine(true));
         assert_eq!(polls.load(Ordering::SeqCst), 2);
         assert!(!cell.needs_poll());
@@ -340,7 +335,7 @@ mod tests {
             cx.waker().wake_by_ref();
             Poll::Pending
         }));
-        let cell = EngineCell::new(engine);
+        let cell = EngineCell::new(engine, None);
         let (task_count, task) = counter();
         *lock(&cell.task) = Some(task);
         cell.poll_engine(true);
@@ -350,7 +345,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_while_a_receiver_polls_is_raised_in_the_engines_task() {
-        let cell = EngineCell::new(Box::pin(async { panic!("engine bug") }));
+        let cell = EngineCell::new(Box::pin(async { panic!("engine bug") }), None);
         // The receive is not hurt...
         assert!(cell.poll_engine(true));
         // ...the engine's task raises it, where tokio reports it as before.
@@ -366,7 +361,10 @@ mod tests {
     async fn the_task_ends_even_when_a_receiver_polled_the_engine_to_its_end() {
         let ran = Arc::new(AtomicBool::new(false));
         let r = ran.clone();
-        let cell = EngineCell::new(Box::pin(async move { r.store(true, Ordering::SeqCst) }));
+        let cell = EngineCell::new(
+            Box::pin(async move { r.store(true, Ordering::SeqCst) }),
+            None,
+        );
         assert!(cell.poll_engine(true));
         assert!(ran.load(Ordering::SeqCst));
         cell.run().await;
