@@ -1,5 +1,7 @@
 //! The socket core: state shared by a socket handle and its connection tasks.
 
+mod signal;
+
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -9,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use zocket_proto::session::Delivery;
@@ -22,6 +24,7 @@ use crate::options::Options;
 use crate::pattern::{self, Pattern, SendError};
 use crate::pipe::{Outbound, Pipe, PipeId};
 use crate::transport::hint::ReadHint;
+use signal::Signal;
 
 /// Messages in arrival order: decoded ones, then a run still in wire form,
 /// decoded by the receiving side as it takes them.
@@ -210,8 +213,10 @@ pub(crate) struct Core {
     /// [`Pattern::plain_recv`]): receiving them takes this lock, which engines
     /// never touch, instead of the socket's.
     taken: Mutex<Queued>,
-    recv_ready: Notify,
-    send_ready: Notify,
+    /// Messages arrived (or the socket closed): waiting receives look again.
+    recv_ready: Signal,
+    /// A pipe has room again (or came or went): waiting sends try again.
+    send_ready: Signal,
     pub(crate) monitor: MonitorHub,
     closing_tx: watch::Sender<bool>,
     closed: AtomicBool,
@@ -361,8 +366,8 @@ impl Core {
                 attached: Vec::new(),
             }),
             taken: Mutex::new(Queued::default()),
-            recv_ready: Notify::new(),
-            send_ready: Notify::new(),
+            recv_ready: Signal::default(),
+            send_ready: Signal::default(),
             monitor: MonitorHub::default(),
             closing_tx: watch::channel(false).0,
             closed: AtomicBool::new(false),
@@ -464,7 +469,7 @@ impl Core {
             st.pattern.attach(pipe);
         }
         drop(st);
-        self.send_ready.notify_waiters();
+        self.send_ready.notify();
     }
 
     /// The handshake on `pipe` completed; attaches it if needed. Returns the control
@@ -500,9 +505,9 @@ impl Core {
         }
         drop(st);
         if delivered {
-            self.recv_ready.notify_waiters();
+            self.recv_ready.notify();
         }
-        self.send_ready.notify_waiters();
+        self.send_ready.notify();
     }
 
     /// Changes the application's subscriptions (SUB, XSUB, DISH; XPUB with
@@ -583,7 +588,7 @@ impl Core {
             pipe.add_inbound(batch.len(), bytes_of(batch));
             st.push_inbound(pipe, batch, false);
         }
-        self.recv_ready.notify_waiters();
+        self.recv_ready.notify();
     }
 
     /// Hands what a ZMTP session delivered, from one pipe, to the application;
@@ -634,7 +639,7 @@ impl Core {
             }
             self.push_inbound(pipe, &mut msgs);
         } else {
-            self.recv_ready.notify_waiters();
+            self.recv_ready.notify();
         }
     }
 
@@ -657,12 +662,12 @@ impl Core {
         pipe.add_inbound(1, msg.byte_len());
         st.push_inbound(pipe, &mut VecDeque::from([msg]), false);
         drop(st);
-        self.recv_ready.notify_waiters();
+        self.recv_ready.notify();
     }
 
     /// An engine drained a pipe that was at its HWM: blocked senders may retry.
     pub(crate) fn notify_send_ready(&self) {
-        self.send_ready.notify_waiters();
+        self.send_ready.notify();
     }
 
     /// One attempt at sending: `Ok(None)` when queued, `Ok(Some(msg))` when no pipe
@@ -768,13 +773,14 @@ impl Core {
     /// notification in between is not missed.
     async fn wait_for<T>(
         &self,
-        ready: &Notify,
+        ready: &Signal,
         timeout: Option<Duration>,
         mut attempt: impl FnMut() -> Result<Option<T>, Error>,
     ) -> Result<T, Error> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            let notified = ready.notified();
+            let waiter = ready.waiter();
+            let notified = waiter.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             if let Some(value) = attempt()? {
@@ -991,16 +997,32 @@ impl Core {
         };
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut receiving = Receiving { cells, waker: None };
+        // The receive's first try has just failed: the engines are polled before
+        // the wait only if a wake-up for them came meanwhile.
+        let mut poll_first = false;
         loop {
-            let notified = self.recv_ready.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
             std::future::poll_fn(|cx| {
                 receiving.wait(cx.waker());
                 Poll::Ready(())
             })
             .await;
-            receiving.poll_engines();
+            if poll_first || receiving.needs_poll() {
+                // Polled while this receive has no wait registered: what the
+                // engine delivers on this thread announces itself to nobody, or
+                // to other receives only (see `Signal`).
+                receiving.poll_engines();
+                if let Some(msg) = self.try_recv_once()? {
+                    self.note_wait_end(&msg);
+                    return Ok(msg);
+                }
+            }
+            poll_first = true;
+            let waiter = self.recv_ready.waiter();
+            let notified = waiter.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            // Messages that came another way before the wait was registered (an
+            // engine's own task, a connection newer than `cells`, inproc).
             if let Some(msg) = self.try_recv_once()? {
                 self.note_wait_end(&msg);
                 return Ok(msg);
@@ -1053,8 +1075,8 @@ impl Core {
     pub(crate) fn begin_close(&self) {
         self.closed.store(true, Ordering::Release);
         self.closing_tx.send_replace(true);
-        self.recv_ready.notify_waiters();
-        self.send_ready.notify_waiters();
+        self.recv_ready.notify();
+        self.send_ready.notify();
         for e in lock(&self.endpoints).iter() {
             if let Some(p) = &e.pipe {
                 p.poke();

@@ -110,7 +110,10 @@ impl WireRun {
     /// The frames after `first` of a multipart message, up to its last.
     #[cold]
     fn rest_of_message(&mut self, first: Bytes) -> Option<Message> {
-        let mut frames = vec![first];
+        // Room for an envelope and a body or two without growing (a REQ's reply,
+        // a ROUTER's message).
+        let mut frames = Vec::with_capacity(4);
+        frames.push(first);
         loop {
             let (more, body) = self.next_frame()?;
             frames.push(body);

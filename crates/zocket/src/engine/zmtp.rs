@@ -177,6 +177,11 @@ where
     let mut closing = std::pin::pin!(closing_changed(core.closing()));
     let mut is_closing = false;
     let mut outbound = std::pin::pin!(pipe.wait_outbound());
+    // The session's next timer (and LINGER's end), armed only when a deadline
+    // changes: a sleep made afresh at each turn read the clock and took the
+    // runtime's handle every time the engine read or wrote anything.
+    let mut timer = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
+    let mut timer_at: Option<Instant> = None;
     let mut linger_deadline: Option<Instant> = None;
     let mut out: VecDeque<Bytes> = VecDeque::new();
     let mut out_len = 0usize;
@@ -240,6 +245,12 @@ where
         .into_iter()
         .flatten()
         .min();
+        if let Some(d) = deadline {
+            if timer_at != Some(d) {
+                timer.as_mut().reset(d);
+                timer_at = Some(d);
+            }
+        }
         let can_read = !pipe.inbound_full();
         let want_outbound = session.is_ready() && out_len < OUT_BATCH;
         // Grows with the data received, never by a declared size; a large body
@@ -315,7 +326,9 @@ where
                 outbound.set(pipe.wait_outbound());
             }
             () = pipe.wait_read_resume(), if !can_read => {}
-            () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+            () = &mut timer, if deadline.is_some() => {
+                // Fired: whatever the deadline is next, it is armed anew.
+                timer_at = None;
                 let now = Instant::now();
                 if linger_deadline.is_some_and(|d| d <= now) {
                     return EngineExit::Closed;
