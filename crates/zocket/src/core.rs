@@ -263,11 +263,17 @@ struct Receiving {
 }
 
 impl Receiving {
+    /// Registers `waker` with the engines, unless it is registered already. (A
+    /// registration another receive replaced, or dropped on leaving with a waker
+    /// of the same task, is not renewed: the engines' wake-ups then go elsewhere,
+    /// and what they deliver is announced to this receive by the socket's
+    /// `recv_ready`, with which it is registered whenever it waits.)
     fn wait(&mut self, waker: &std::task::Waker) {
-        if !self.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            self.leave();
-            self.waker = Some(waker.clone());
+        if self.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            return;
         }
+        self.leave();
+        self.waker = Some(waker.clone());
         for cell in self.cells.iter() {
             cell.receiver_waits(waker);
         }
@@ -1075,6 +1081,12 @@ impl Core {
     pub(crate) fn begin_close(&self) {
         self.closed.store(true, Ordering::Release);
         self.closing_tx.send_replace(true);
+        // ZMTP engines read the flag whenever they are polled: each is woken to
+        // read it now.
+        let engines = lock(&self.engines).clone();
+        for cell in engines.iter() {
+            std::task::Wake::wake_by_ref(cell);
+        }
         self.recv_ready.notify();
         self.send_ready.notify();
         for e in lock(&self.endpoints).iter() {

@@ -121,21 +121,17 @@ fn yield_after_stream() {
     std::thread::yield_now();
 }
 
-/// Waits for the socket's closing flag to change, and gives the receiver back
-/// (so that the wait can be re-armed in place). Ready at once if the socket is
-/// already closing.
-async fn closing_changed(
-    mut rx: tokio::sync::watch::Receiver<bool>,
-) -> (
-    tokio::sync::watch::Receiver<bool>,
-    Result<(), tokio::sync::watch::error::RecvError>,
-) {
-    let r = if *rx.borrow_and_update() {
-        Ok(())
-    } else {
-        rx.changed().await
-    };
-    (rx, r)
+/// Ready once the socket is closing. It registers no waker: the engine's own
+/// waker is woken by [`Core::begin_close`] after the flag is set, and the engine
+/// is always polled with that waker (see [`drive`](super::drive)).
+fn closed(core: &Core) -> impl std::future::Future<Output = ()> + '_ {
+    std::future::poll_fn(move |_| {
+        if core.is_closed() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
 }
 
 /// Takes the write half back from the pipe when the engine stops, however it stops.
@@ -170,11 +166,12 @@ where
         Ok(s) => s,
         Err(e) => return EngineExit::Refused(e.to_string()),
     };
-    // The waits for the socket's close and for outbound messages live across the
-    // loop's turns, re-armed only when they fire: made afresh at each turn, they
-    // registered and unregistered with their `Notify` (a lock each) every time the
-    // engine read or wrote anything.
-    let mut closing = std::pin::pin!(closing_changed(core.closing()));
+    // The wait for outbound messages lives across the loop's turns, re-armed only
+    // when it fires: made afresh at each turn, it registered and unregistered with
+    // its `Notify` (a lock each) every time the engine read or wrote anything.
+    // The socket's close is a flag read whenever the engine is polled: closing
+    // wakes every engine (`Core::begin_close`), and a watch channel's wait for
+    // it cost a lock and a budget check at each poll.
     let mut is_closing = false;
     let mut outbound = std::pin::pin!(pipe.wait_outbound());
     // The session's next timer (and LINGER's end), armed only when a deadline
@@ -322,6 +319,9 @@ where
                     Err(e) => return EngineExit::Io(e),
                 }
             }
+            () = closed(core), if !is_closing => {
+                is_closing = true;
+            }
             () = &mut outbound, if want_outbound && !is_closing => {
                 outbound.set(pipe.wait_outbound());
             }
@@ -335,15 +335,6 @@ where
                 }
                 if let Err(error) = session.handle_timeout(now.into_std()) {
                     return EngineExit::Protocol { error, after_handshake: handshake_done };
-                }
-            }
-            (rx, r) = &mut closing, if !is_closing => {
-                if r.is_err() {
-                    return EngineExit::Closed;
-                }
-                is_closing = *rx.borrow();
-                if !is_closing {
-                    closing.set(closing_changed(rx));
                 }
             }
         }
