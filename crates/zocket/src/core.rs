@@ -179,7 +179,11 @@ impl State {
     /// Keeps an emptied queue for the next batch, unless enough are kept or it
     /// grew large (a burst's room is not held for ever).
     fn recycle(&mut self, mut msgs: VecDeque<Message>) {
-        if self.spare.len() < MAX_SPARE_RUNS && msgs.capacity() <= MAX_SPARE_RUN_CAPACITY {
+        // (A run that came in wire form never had a queue: nothing to keep.)
+        if msgs.capacity() > 0
+            && self.spare.len() < MAX_SPARE_RUNS
+            && msgs.capacity() <= MAX_SPARE_RUN_CAPACITY
+        {
             msgs.clear();
             self.spare.push(msgs);
         }

@@ -140,8 +140,16 @@ impl WireRun {
             return None;
         };
         debug_assert_eq!(flags & !(FLAG_MORE | FLAG_LONG), 0, "data frames only");
-        let mut body = self.wire.split_to(end);
-        body.advance(header);
+        let body = if end == header {
+            // An empty frame (an envelope's delimiter) shares nothing with the
+            // run: no reference count to take and drop.
+            self.wire.advance(end);
+            Bytes::new()
+        } else {
+            let mut body = self.wire.split_to(end);
+            body.advance(header);
+            body
+        };
         Some((flags & FLAG_MORE != 0, body))
     }
 }

@@ -7,8 +7,11 @@
 //! TCP flow control pushes back on the sender.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::io::IoSlice;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -124,12 +127,12 @@ fn yield_after_stream() {
 /// Ready once the socket is closing. It registers no waker: the engine's own
 /// waker is woken by [`Core::begin_close`] after the flag is set, and the engine
 /// is always polled with that waker (see [`drive`](super::drive)).
-fn closed(core: &Core) -> impl std::future::Future<Output = ()> + '_ {
+fn closed(core: &Core) -> impl Future<Output = ()> + '_ {
     std::future::poll_fn(move |_| {
         if core.is_closed() {
-            std::task::Poll::Ready(())
+            Poll::Ready(())
         } else {
-            std::task::Poll::Pending
+            Poll::Pending
         }
     })
 }
@@ -175,9 +178,11 @@ where
     let mut is_closing = false;
     let mut outbound = std::pin::pin!(pipe.wait_outbound());
     // The session's next timer (and LINGER's end), armed only when a deadline
-    // changes: a sleep made afresh at each turn read the clock and took the
-    // runtime's handle every time the engine read or wrote anything.
-    let mut timer = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
+    // changes (a sleep made afresh at each turn read the clock and took the
+    // runtime's handle every time the engine read or wrote anything), and
+    // dropped when there is none (a sleep left armed for a deadline gone, such
+    // as the handshake's, weighs on every park of the runtime's timer wheel).
+    let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
     let mut timer_at: Option<Instant> = None;
     let mut linger_deadline: Option<Instant> = None;
     let mut out: VecDeque<Bytes> = VecDeque::new();
@@ -242,11 +247,20 @@ where
         .into_iter()
         .flatten()
         .min();
-        if let Some(d) = deadline {
-            if timer_at != Some(d) {
-                timer.as_mut().reset(d);
+        match (deadline, timer.as_mut()) {
+            (None, _) => {
+                timer = None;
+                timer_at = None;
+            }
+            (Some(d), Some(t)) if timer_at != Some(d) => {
+                t.as_mut().reset(d);
                 timer_at = Some(d);
             }
+            (Some(d), None) => {
+                timer = Some(Box::pin(tokio::time::sleep_until(d)));
+                timer_at = Some(d);
+            }
+            (Some(_), Some(_)) => {}
         }
         let can_read = !pipe.inbound_full();
         let want_outbound = session.is_ready() && out_len < OUT_BATCH;
@@ -326,7 +340,10 @@ where
                 outbound.set(pipe.wait_outbound());
             }
             () = pipe.wait_read_resume(), if !can_read => {}
-            () = &mut timer, if deadline.is_some() => {
+            () = std::future::poll_fn(|cx| match timer.as_mut() {
+                Some(t) => t.as_mut().poll(cx),
+                None => Poll::Pending,
+            }), if deadline.is_some() => {
                 // Fired: whatever the deadline is next, it is armed anew.
                 timer_at = None;
                 let now = Instant::now();
