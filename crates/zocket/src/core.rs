@@ -107,19 +107,28 @@ impl State {
     /// waiting to be received.
     fn send(&mut self, msg: Message) -> Result<(), SendError> {
         let sent = self.pattern.send(msg, &self.options);
-        self.sent(sent)
+        if sent.is_ok() && !self.inbound.is_empty() {
+            self.discard_stale();
+        }
+        sent
     }
 
     /// [`send`](Self::send) of a one-frame message holding a copy of `data`.
     fn send_slice(&mut self, data: &[u8]) -> Result<(), SendError> {
         let sent = self.pattern.send_slice(data, &self.options);
-        self.sent(sent)
+        if sent.is_ok() && !self.inbound.is_empty() {
+            self.discard_stale();
+        }
+        sent
     }
 
-    /// After a send: a pattern that answers only the latest request (REQ) drops
-    /// the replies to earlier ones.
-    fn sent(&mut self, sent: Result<(), SendError>) -> Result<(), SendError> {
-        if sent.is_ok() && self.pattern.discards_inbound_on_send() {
+    /// After a send, with messages waiting: a pattern that answers only the
+    /// latest request (REQ) drops the replies to earlier ones. (Checked after the
+    /// queue: a sender's messages mostly find it empty, and then pay neither this
+    /// call nor the pattern's.)
+    #[cold]
+    fn discard_stale(&mut self) {
+        if self.pattern.discards_inbound_on_send() {
             while let Some(stale) = self.inbound.front() {
                 stale
                     .pipe
@@ -127,7 +136,6 @@ impl State {
                 self.pop_run();
             }
         }
-        sent
     }
 
     /// Moves the messages of `batch` (already counted on `pipe`) to the queue,
