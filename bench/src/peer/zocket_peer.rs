@@ -12,6 +12,11 @@ use super::{Args, PeerError, PeerResult, Role, SubCounter, ThrCounter};
 /// shared `Bytes`; at 4 KiB it is dearer (zocket's `send_copy` docs).
 const COPY_MAX: usize = 512;
 
+/// Inproc messages up to this size are sent with `Socket::send_copy`: zocket's
+/// inproc pipes copy them into runs, which costs no allocation; a larger copy
+/// would be a message of its own, dearer than sharing the caller's `Bytes`.
+const INPROC_COPY_MAX: usize = 32;
+
 fn socket(t: SocketType) -> Result<Socket, PeerError> {
     Socket::new(t).map_err(|e| match e {
         zocket::Error::NotSupported { .. } => PeerError::Unsupported(format!("{t:?}: {e}")),
@@ -86,8 +91,16 @@ pub(crate) async fn run(a: &Args) -> PeerResult {
             let (size, count) = (a.size, a.count);
             let sender = tokio::spawn(async move {
                 let payload = Bytes::from(vec![0u8; size]);
-                for _ in 0..count {
-                    push.send(payload.clone()).await?;
+                // Copied up to the size that zocket's inproc pipes encode
+                // (`send_copy` docs), shared beyond it.
+                if size <= INPROC_COPY_MAX {
+                    for _ in 0..count {
+                        push.send_copy(&payload).await?;
+                    }
+                } else {
+                    for _ in 0..count {
+                        push.send(payload.clone()).await?;
+                    }
                 }
                 push.close().await
             });

@@ -387,9 +387,10 @@ impl Socket {
     /// Sends a one-frame message holding a copy of `data`, waiting for room up to
     /// SNDTIMEO: libzmq's `zmq_send`. On a PUSH, DEALER or PAIR socket the bytes
     /// of a message of up to 16 KiB bound for a tcp or ipc peer are encoded
-    /// straight into the connection's next write, so the send costs no
-    /// allocation and no reference count; elsewhere the socket sends a message
-    /// of its own holding the copy.
+    /// straight into the connection's next write, and those of a message of up
+    /// to 32 bytes bound for an inproc peer into the run the receiving socket
+    /// decodes, so the send costs no allocation and no reference count;
+    /// elsewhere the socket sends a message of its own holding the copy.
     ///
     /// For small messages this is the cheapest send: PUSH→PULL over tcp on a
     /// multi-thread runtime, 4M × 16 B, the sending process used half the CPU
@@ -397,7 +398,8 @@ impl Socket {
     /// (0.30–0.32 s against 0.59–0.64 s), and 2M × 256 B went 30 % faster.
     /// From about a kilobyte, sending a shared `Bytes` is cheaper for the
     /// sending thread, which then copies nothing (4 KiB: 466k–631k msg/s
-    /// copied, 508k–756k shared).
+    /// copied, 508k–756k shared). Over inproc, 4M × 16 B on a one-worker
+    /// runtime: 0.20–0.22 s copied, 0.34–0.37 s with a clone of one `Bytes`.
     ///
     /// ```
     /// # tokio_test_block_on(async {

@@ -41,6 +41,49 @@ pub(super) fn read_header(buf: &[u8]) -> Result<(u8, u64, usize), usize> {
     }
 }
 
+/// The whole data messages at the front of `buf`, reading headers only: every
+/// frame whole, of data (flags 0 or MORE, short or long form), of at most
+/// `frame_limit` bytes, and at most `max_frames` to a message; stops before
+/// anything else, after `max_messages`, and once `max_bytes` are taken (after the
+/// message that crossed them). Returns where the last whole message ends, how
+/// many messages there are and their body bytes.
+pub(super) fn scan_messages(
+    buf: &[u8],
+    frame_limit: u64,
+    max_frames: usize,
+    max_bytes: usize,
+    max_messages: usize,
+) -> (usize, usize, usize) {
+    // `end` is the last message boundary; `pos` the end of the last whole frame.
+    let (mut pos, mut end, mut messages, mut payload) = (0usize, 0usize, 0usize, 0usize);
+    let (mut frames, mut body) = (0usize, 0usize);
+    while end < max_bytes && messages < max_messages {
+        let Ok((flags, size, header)) = read_header(&buf[pos..]) else {
+            break;
+        };
+        if flags & !(FLAG_MORE | FLAG_LONG) != 0 || size > frame_limit {
+            break;
+        }
+        let Some(next) = usize::try_from(size)
+            .ok()
+            .and_then(|size| (pos + header).checked_add(size))
+        else {
+            break;
+        };
+        frames += 1;
+        if next > buf.len() || frames > max_frames {
+            break;
+        }
+        body += next - pos - header;
+        pos = next;
+        if flags & FLAG_MORE == 0 {
+            (end, messages, payload) = (pos, messages + 1, payload + body);
+            (frames, body) = (0, 0);
+        }
+    }
+    (end, messages, payload)
+}
+
 /// Takes ZMTP 3.x frames off the front of a receive buffer.
 ///
 /// Bytes may arrive in any chunking. As soon as a frame's header (flags and size) is
@@ -215,31 +258,8 @@ impl FrameDecoder {
         if self.in_body || self.error.is_some() {
             return None;
         }
-        // `end` is the last message boundary; `pos` the end of the last whole frame.
-        let (mut pos, mut end, mut messages, mut payload) = (0usize, 0usize, 0usize, 0usize);
-        let (mut frames, mut body) = (0usize, 0usize);
-        while end < max_bytes {
-            let Ok((flags, size, header)) = read_header(&buf[pos..]) else {
-                break;
-            };
-            if flags & !(FLAG_MORE | FLAG_LONG) != 0 || size > self.frame_limit {
-                break;
-            }
-            // Cannot truncate: the limit is at most HARD_LIMIT <= usize::MAX.
-            let Some(next) = (pos + header).checked_add(size as usize) else {
-                break;
-            };
-            frames += 1;
-            if next > buf.len() || frames > max_frames {
-                break;
-            }
-            body += size as usize;
-            pos = next;
-            if flags & FLAG_MORE == 0 {
-                (end, messages, payload) = (pos, messages + 1, payload + body);
-                (frames, body) = (0, 0);
-            }
-        }
+        let (end, messages, payload) =
+            scan_messages(buf, self.frame_limit, max_frames, max_bytes, usize::MAX);
         (messages > 0).then(|| WireRun::new(buf.split_to(end).freeze(), messages, payload))
     }
 

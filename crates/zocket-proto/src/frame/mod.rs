@@ -24,6 +24,23 @@ pub const FLAG_COMMAND: u8 = 0x04;
 /// Largest body that the short (1-octet size) form can carry.
 pub const MAX_SHORT_BODY: usize = 255;
 
+/// The length of the first `messages` whole data messages at the front of `wire`
+/// (frames back to back, as [`encode_message`] writes them), or of as many as it
+/// holds: where to cut a run of encoded messages in two. Only headers are read.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use zocket_proto::{frame, Message};
+/// let mut wire = BytesMut::new();
+/// frame::encode_message(&Message::from_frames(vec!["a".into(), "bc".into()]), &mut wire);
+/// frame::encode_message(&Message::from("d"), &mut wire);
+/// assert_eq!(frame::messages_len(&wire, 1), 7);
+/// assert_eq!(frame::messages_len(&wire, 5), 10);
+/// ```
+pub fn messages_len(wire: &[u8], messages: usize) -> usize {
+    decode::scan_messages(wire, u64::MAX, usize::MAX, usize::MAX, messages).0
+}
+
 /// One decoded frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {

@@ -2,7 +2,7 @@
 
 use bytes::{Buf, Bytes};
 
-use super::decode::read_header;
+use super::decode::{read_header, scan_messages};
 use super::{FLAG_LONG, FLAG_MORE};
 use crate::message::Message;
 
@@ -69,6 +69,29 @@ impl WireRun {
             messages,
             payload,
         }
+    }
+
+    /// A run of the messages in `wire`: ZMTP data frames back to back, as
+    /// [`encode_message`](crate::frame::encode_message) writes them, ending with
+    /// a message's last frame. `None` if `wire` holds anything else (a command,
+    /// a frame cut short, a message left unfinished). Only the headers are read.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use zocket_proto::{Message, WireRun};
+    /// use zocket_proto::frame::encode_message;
+    /// let mut wire = BytesMut::new();
+    /// encode_message(&Message::from("hi"), &mut wire);
+    /// encode_message(&Message::from_frames(vec!["a".into(), "b".into()]), &mut wire);
+    /// let mut run = WireRun::from_frames(wire.freeze()).unwrap();
+    /// assert_eq!((run.len(), run.payload_len()), (2, 4));
+    /// assert_eq!(run.next(), Some(Message::from("hi")));
+    /// assert!(WireRun::from_frames(bytes::Bytes::from_static(b"\x01\x01a")).is_none());
+    /// ```
+    pub fn from_frames(wire: Bytes) -> Option<WireRun> {
+        let (end, messages, payload) =
+            scan_messages(&wire, u64::MAX, usize::MAX, usize::MAX, usize::MAX);
+        (end == wire.len()).then(|| WireRun::new(wire, messages, payload))
     }
 
     /// How many messages are left.

@@ -1,7 +1,8 @@
-//! The inproc:// transport: sockets of one process joined directly, with no wire
-//! encoding. Messages move between the two sockets' pipes as they are (no copy);
-//! subscriptions (and DISH's joins) travel as events, as they would after a ZMTP
-//! decode.
+//! The inproc:// transport: sockets of one process joined directly. Messages move
+//! between the two sockets' pipes as they are (no copy), except the smallest,
+//! which their sender encodes into runs as for a ZMTP engine and the receiving
+//! socket decodes (see [`Pipe::for_inproc`]); subscriptions (and DISH's joins)
+//! travel as events, as they would after a ZMTP decode.
 //!
 //! Names live in one process-wide namespace (libzmq scopes them per context; zocket
 //! has no context object). A connect may come before the bind: the connecter's pipe
@@ -12,7 +13,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use tokio::sync::Notify;
-use zocket_proto::{Metadata, PeerInfo, Version};
+use zocket_proto::session::Delivery;
+use zocket_proto::{Message, Metadata, PeerInfo, Version, WireRun};
 
 use crate::core::Core;
 use crate::error::Error;
@@ -88,11 +90,23 @@ pub(crate) fn bind(core: &Arc<Core>, name: &str, given: &str) -> Result<String, 
 /// Starts connecting to `name` (returns at once).
 pub(crate) fn connect(core: &Arc<Core>, name: &str, given: String) {
     let options = core.options();
-    let pipe = Arc::new(Pipe::for_options(&options));
+    let pipe = Arc::new(new_pipe(core, &options));
     core.take_connect_routing_id(&pipe);
     core.attach(&pipe);
     let task = core.spawn(connect_loop(core.clone(), name.to_string(), pipe.clone()));
     core.add_endpoint(given, false, task, Some(pipe));
+}
+
+/// A pipe for one side of a link: small messages encoded by their sender (see
+/// [`Pipe::for_inproc`]), except from the types that send each message to many
+/// pipes (PUB, XPUB, RADIO), for which one shared message per pipe costs less
+/// than one copy per pipe.
+fn new_pipe(core: &Core, options: &crate::options::Options) -> Pipe {
+    use zocket_proto::SocketType::{Pub, Radio, XPub};
+    match core.socket_type {
+        Pub | XPub | Radio => Pipe::for_options(options),
+        _ => Pipe::for_inproc(options),
+    }
 }
 
 fn peer_of(core: &Core) -> PeerInfo {
@@ -163,7 +177,7 @@ async fn link(connecter: &Arc<Core>, pipe: &Arc<Pipe>, binder: &Arc<Core>) -> bo
         return false;
     }
     let options = binder.options();
-    let theirs = Arc::new(Pipe::for_options(&options));
+    let theirs = Arc::new(new_pipe(binder, &options));
     let first_ours = match connecter.ready(pipe, &peer_of(binder)) {
         Ok(first) => first,
         Err(_) => return false,
@@ -187,15 +201,17 @@ async fn link(connecter: &Arc<Core>, pipe: &Arc<Pipe>, binder: &Arc<Core>) -> bo
             return true;
         }
     };
-    deliver(binder, &theirs, first_ours);
-    deliver(connecter, pipe, first_theirs);
+    let mut carry = Carry::default();
+    carry.items.extend(first_ours);
+    carry.deliver(binder, &theirs);
+    carry.items.extend(first_theirs);
+    carry.deliver(connecter, pipe);
     let mut our_closing = connecter.closing();
     let mut their_closing = binder.closing();
-    let mut batch = Vec::new();
     let keep_waiting = loop {
         // Move everything that fits under the receiving side's RCVHWM.
-        let moved_ours = shuttle(pipe, binder, &theirs, &mut batch, connecter);
-        let moved_theirs = shuttle(&theirs, connecter, pipe, &mut batch, binder);
+        let moved_ours = carry.shuttle(pipe, binder, &theirs, connecter);
+        let moved_theirs = carry.shuttle(&theirs, connecter, pipe, binder);
         let ours_done = *our_closing.borrow() && pipe.queued() == 0;
         let theirs_done = *their_closing.borrow() && theirs.queued() == 0;
         if ours_done || pipe.is_terminated() {
@@ -225,43 +241,63 @@ async fn link(connecter: &Arc<Core>, pipe: &Arc<Pipe>, binder: &Arc<Core>) -> bo
     keep_waiting
 }
 
-/// Moves queued traffic from `from` (a pipe of `sender`) into `to_core` through its
-/// pipe `to`; returns whether anything moved.
-fn shuttle(
-    from: &Arc<Pipe>,
-    to_core: &Arc<Core>,
-    to: &Arc<Pipe>,
-    batch: &mut Vec<Outbound>,
-    sender: &Arc<Core>,
-) -> bool {
-    let room = to.inbound_room().min(512);
-    if room == 0 {
-        return false;
-    }
-    batch.clear();
-    if from.drain(batch, room) {
-        sender.notify_send_ready();
-    }
-    let moved = !batch.is_empty();
-    deliver(to_core, to, std::mem::take(batch));
-    moved
+/// What a link moves, in buffers kept from one batch to the next.
+#[derive(Default)]
+struct Carry {
+    /// Taken from the sending side's pipe.
+    items: Vec<Outbound>,
+    /// Messages that crossed as they are.
+    msgs: VecDeque<Message>,
+    /// A run of encoded messages, handed up as a ZMTP engine hands up its reads.
+    runs: VecDeque<Delivery>,
 }
 
-fn deliver(core: &Arc<Core>, pipe: &Arc<Pipe>, traffic: Vec<Outbound>) {
-    let mut messages = VecDeque::new();
-    for out in traffic {
-        match out {
-            Outbound::Message(m) => messages.push_back(m),
-            Outbound::Subscribe(t) | Outbound::Join(t) => {
-                core.subscription(pipe, &mut messages, true, t);
-            }
-            Outbound::Cancel(t) | Outbound::Leave(t) => {
-                core.subscription(pipe, &mut messages, false, t);
-            }
-            Outbound::Encoded { .. } => {
-                unreachable!("inproc pipes carry messages, never encoded frames")
+impl Carry {
+    /// Moves queued traffic from `from` (a pipe of `sender`) into `to_core`
+    /// through its pipe `to`; returns whether anything moved.
+    fn shuttle(
+        &mut self,
+        from: &Arc<Pipe>,
+        to_core: &Arc<Core>,
+        to: &Arc<Pipe>,
+        sender: &Arc<Core>,
+    ) -> bool {
+        let room = to.inbound_room().min(512);
+        if room == 0 {
+            return false;
+        }
+        if from.drain(&mut self.items, room) {
+            sender.notify_send_ready();
+        }
+        let moved = !self.items.is_empty();
+        self.deliver(to_core, to);
+        moved
+    }
+
+    /// Hands the items taken to `core` in their order: small messages, encoded
+    /// by their sender into a run, stay encoded up to the receiving thread (see
+    /// [`WireRun`]), so that such a message costs no reference count shared
+    /// between the sending and the receiving threads.
+    fn deliver(&mut self, core: &Arc<Core>, pipe: &Arc<Pipe>) {
+        for out in self.items.drain(..) {
+            match out {
+                Outbound::Message(m) => self.msgs.push_back(m),
+                Outbound::Encoded { frames, .. } => match WireRun::from_frames(frames.freeze()) {
+                    Some(run) => {
+                        core.push_inbound(pipe, &mut self.msgs);
+                        self.runs.push_back(Delivery::Run(run));
+                        core.deliver(pipe, &mut self.runs);
+                    }
+                    None => debug_assert!(false, "a pipe encodes whole messages"),
+                },
+                Outbound::Subscribe(t) | Outbound::Join(t) => {
+                    core.subscription(pipe, &mut self.msgs, true, t);
+                }
+                Outbound::Cancel(t) | Outbound::Leave(t) => {
+                    core.subscription(pipe, &mut self.msgs, false, t);
+                }
             }
         }
+        core.push_inbound(pipe, &mut self.msgs);
     }
-    core.push_inbound(pipe, &mut messages);
 }
