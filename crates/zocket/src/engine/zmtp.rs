@@ -27,6 +27,8 @@ use crate::transport::shared_write::{DirectWrite, SharedWrite};
 
 /// Stop taking messages from the pipe once this many bytes wait to be written.
 const OUT_BATCH: usize = 256 * 1024;
+/// [`OUT_BATCH`] of a fan-out's engines (PUB, XPUB, RADIO), one per subscriber.
+const FAN_OUT_BATCH: usize = 64 * 1024;
 /// Messages taken from the pipe per lock.
 const DRAIN_BATCH: usize = 512;
 /// Smallest free space offered to a read.
@@ -104,6 +106,15 @@ fn yields_after_streams(socket_type: SocketType) -> bool {
         SocketType::Pub | SocketType::XPub | SocketType::Radio
     ) && tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread)
+}
+
+/// How many bytes an engine of a `socket_type` socket lets wait to be written
+/// before it stops taking messages from its pipe.
+fn out_batch(socket_type: SocketType) -> usize {
+    match socket_type {
+        SocketType::Pub | SocketType::XPub | SocketType::Radio => FAN_OUT_BATCH,
+        _ => OUT_BATCH,
+    }
 }
 
 /// Gives the engine's core to whatever else is ready to run on it (one
@@ -201,15 +212,16 @@ where
     // `yield_after_stream`).
     let mut streamed = 0usize;
     let yields = yields_after_streams(core.socket_type);
+    let out_batch = out_batch(core.socket_type);
     loop {
         if pipe.is_terminated() {
             return EngineExit::Terminated;
         }
         // Take queued messages while the write backlog is small.
         if session.is_ready() {
-            while out_len + session.pending_transmit() < OUT_BATCH {
+            while out_len + session.pending_transmit() < out_batch {
                 drained.clear();
-                let budget = OUT_BATCH - out_len - session.pending_transmit();
+                let budget = out_batch - out_len - session.pending_transmit();
                 match pipe.try_drain_and_recycle(&mut drained, DRAIN_BATCH, budget, &mut spent) {
                     // The sender is queueing: write what there is and come back.
                     None => break,
@@ -263,7 +275,7 @@ where
             (Some(_), Some(_)) => {}
         }
         let can_read = !pipe.inbound_full();
-        let want_outbound = session.is_ready() && out_len < OUT_BATCH;
+        let want_outbound = session.is_ready() && out_len < out_batch;
         // Grows with the data received, never by a declared size; a large body
         // gets a buffer of its own.
         session.reserve_input(READ_CHUNK);
