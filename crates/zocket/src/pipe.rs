@@ -109,7 +109,7 @@ impl Outbound {
 /// no reference count).
 pub(crate) trait Payload: Sized {
     /// Payloads of at most this many bytes are encoded into the pipe's run on
-    /// ZMTP pipes.
+    /// ZMTP pipes (on inproc pipes, at most [`INPROC_ENCODE_MAX`]).
     const ENCODE_MAX: usize;
     /// Bytes over all frames.
     fn byte_len(&self) -> usize;
