@@ -318,12 +318,10 @@ pub(crate) struct Pipe {
     /// Leads to a udp:// destination, which filters nothing: a RADIO sends it every
     /// group.
     datagram: bool,
-    /// Feeds a ZMTP engine or an inproc link: small messages are encoded as they
-    /// are queued.
-    encodes: bool,
-    /// The largest message (bytes over all frames) encoded, below the payload's
-    /// own limit ([`Payload::ENCODE_MAX`]).
-    encode_limit: usize,
+    /// Feeds a ZMTP engine or an inproc link: messages of at most this many
+    /// bytes (all frames, and within the payload's own [`Payload::ENCODE_MAX`])
+    /// are encoded as they are queued. `None`: none is.
+    encode_max: Option<usize>,
 }
 
 impl Pipe {
@@ -343,8 +341,7 @@ impl Pipe {
             terminated: AtomicBool::new(false),
             conflate: false,
             datagram: false,
-            encodes: false,
-            encode_limit: usize::MAX,
+            encode_max: None,
         }
     }
 
@@ -362,7 +359,7 @@ impl Pipe {
     /// sender as they are queued.
     pub(crate) fn for_zmtp(options: &crate::options::Options) -> Pipe {
         let mut pipe = Pipe::for_options(options);
-        pipe.encodes = !options.conflate;
+        pipe.encode_max = (!options.conflate).then_some(usize::MAX);
         pipe
     }
 
@@ -372,8 +369,7 @@ impl Pipe {
     /// and the link hands the runs to the receiving socket as they are.
     pub(crate) fn for_inproc(options: &crate::options::Options) -> Pipe {
         let mut pipe = Pipe::for_options(options);
-        pipe.encodes = !options.conflate;
-        pipe.encode_limit = INPROC_ENCODE_MAX;
+        pipe.encode_max = (!options.conflate).then_some(INPROC_ENCODE_MAX);
         pipe
     }
 
@@ -484,7 +480,10 @@ impl Pipe {
                 frames,
                 messages: 1,
             });
-        } else if self.encodes && m.byte_len() <= P::ENCODE_MAX.min(self.encode_limit) {
+        } else if self
+            .encode_max
+            .is_some_and(|max| m.byte_len() <= P::ENCODE_MAX.min(max))
+        {
             q.push_encoded(&m);
         } else {
             // Whatever is queued must leave before any direct write.

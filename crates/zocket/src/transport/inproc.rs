@@ -246,7 +246,11 @@ async fn link(connecter: &Arc<Core>, pipe: &Arc<Pipe>, binder: &Arc<Core>) -> bo
 struct Carry {
     /// Taken from the sending side's pipe.
     items: Vec<Outbound>,
-    /// Messages that crossed as they are.
+    /// Messages that crossed as they are, gathered before the receiving
+    /// socket's lock is taken (`Core::push_inbound` hands the queue up whole);
+    /// passing them through `Core::deliver` with the runs instead moved each
+    /// under that lock: inproc 2M × 256 B, 5 alternating runs, 0.20–0.21 s
+    /// against 0.21–0.24 s.
     msgs: VecDeque<Message>,
     /// A run of encoded messages, handed up as a ZMTP engine hands up its reads.
     runs: VecDeque<Delivery>,
