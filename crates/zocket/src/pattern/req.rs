@@ -2,10 +2,9 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use zocket_proto::Message;
 
-use super::envelope::{probe_traffic, random_u32};
+use super::envelope::{Request, probe_traffic, random_u32};
 use super::{LoadBalancer, Pattern, SendError};
 use crate::error::Error;
 use crate::options::Options;
@@ -108,12 +107,10 @@ impl Pattern for Req {
             }));
         }
         let request_id = options.req_correlate.then_some(self.next_request_id);
-        let mut frames = Vec::with_capacity(msg.len() + 2);
-        frames.extend(request_id.map(|id| Bytes::copy_from_slice(&id.to_ne_bytes())));
-        frames.push(Bytes::new());
-        let prefix = frames.len();
-        frames.extend(msg);
-        match self.lb.send(Message::from_frames(frames)) {
+        match self.lb.send(Request {
+            id: request_id,
+            body: msg,
+        }) {
             Ok(pipe) => {
                 self.pending = Some(Pending {
                     pipe,
@@ -125,10 +122,7 @@ impl Pattern for Req {
                 }
                 Ok(())
             }
-            Err(m) => {
-                let body: Message = m.into_iter().skip(prefix).collect();
-                Err(SendError::WouldBlock(body))
-            }
+            Err(request) => Err(SendError::WouldBlock(request.body)),
         }
     }
 
