@@ -1411,6 +1411,33 @@ mod tests {
     }
 
     #[test]
+    fn a_sub_subscribed_to_everything_keeps_a_run_in_wire_form_until_its_filter_changes() {
+        let core = Core::new(SocketType::Sub).unwrap();
+        let pipe = Arc::new(Pipe::new(0, 0));
+        core.attach(&pipe);
+        core.set_subscription(true, Bytes::new()).unwrap();
+        core.deliver(&pipe, &mut VecDeque::from([wire_run(&["a1", "b1", "a2"])]));
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"a1");
+        assert_eq!(
+            lock(&core.taken).wire.len(),
+            2,
+            "b1 and a2 wait undecoded, as on a PULL"
+        );
+        // Narrowed before they are received: what waits is filtered again.
+        core.set_subscription(true, Bytes::from("a")).unwrap();
+        core.set_subscription(false, Bytes::new()).unwrap();
+        core.deliver(&pipe, &mut VecDeque::from([wire_run(&["b2", "a3"])]));
+        assert_eq!(recv_all(&core), ["a2", "a3"].map(String::from));
+        // Inverted, the empty topic matches nothing: no plain hand-over.
+        core.set_subscription(true, Bytes::new()).unwrap();
+        let mut o = core.options();
+        o.invert_matching = true;
+        core.set_options(o);
+        core.deliver(&pipe, &mut VecDeque::from([wire_run(&["c1"])]));
+        assert!(core.try_recv_once().unwrap().is_none());
+    }
+
+    #[test]
     fn conflate_keeps_only_the_newest_message_of_a_run() {
         let core = Core::new(SocketType::Pull).unwrap();
         let mut o = core.options();

@@ -305,6 +305,14 @@ pub(crate) struct Sub {
 }
 
 impl Pattern for Sub {
+    /// Subscribed to everything (the empty topic, not inverted), a SUB passes
+    /// every message as it is: a run then waits undecoded until the application
+    /// takes its messages, instead of being decoded and filtered under the
+    /// socket's lock (PUB→4 SUB, 256 B: see `passes_everything_as_a_plain_receive`).
+    fn plain_recv(&self) -> bool {
+        !self.invert && self.upstream.matches_all()
+    }
+
     fn filters_recv(&self) -> bool {
         true
     }

@@ -206,6 +206,12 @@ impl<S: Slot> PrefixTrie<S> {
         }
     }
 
+    /// Whether the empty key is present: a prefix of every input.
+    #[inline]
+    pub(crate) fn has_empty_key(&self) -> bool {
+        !self.root.slot.is_vacant()
+    }
+
     /// Whether some present key is a prefix of `data`.
     pub(crate) fn has_prefix_of(&self, data: &[u8]) -> bool {
         let mut node = &self.root;

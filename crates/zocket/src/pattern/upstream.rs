@@ -102,6 +102,12 @@ impl Upstream {
         self.topics.has_prefix_of(first)
     }
 
+    /// Whether every message matches (the empty topic is subscribed).
+    #[inline]
+    pub(crate) fn matches_all(&self) -> bool {
+        self.topics.has_empty_key()
+    }
+
     /// Every subscribed topic once, to send first on a new connection.
     pub(crate) fn greeting(&self) -> Vec<Outbound> {
         let mut out = Vec::new();
