@@ -623,7 +623,9 @@ impl Core {
                 return;
             }
             if !st.options.conflate {
-                let mut msgs = VecDeque::new();
+                // A spare queue (a fresh one here was allocated per read, and the
+                // spare that `push_inbound` swapped in for it was dropped).
+                let mut msgs = st.spare.pop().unwrap_or_default();
                 for delivery in batch.drain(..) {
                     match delivery {
                         Delivery::Run(wire) => {
@@ -642,6 +644,7 @@ impl Core {
                     pipe.add_inbound(msgs.len(), bytes_of(&msgs));
                     st.push_inbound(pipe, &mut msgs, false);
                 }
+                st.recycle(msgs);
             }
             st.options.conflate
         };
@@ -1216,6 +1219,33 @@ mod tests {
         core.push_inbound(&pipe, &mut batch);
         assert!(batch.is_empty() && batch.capacity() >= 3);
         assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"n");
+    }
+
+    #[test]
+    fn a_delivery_of_whole_messages_reuses_a_spare_queue() {
+        let core = Core::new(SocketType::Pull).unwrap();
+        let pipe = Arc::new(Pipe::new(0, 0));
+        core.attach(&pipe);
+        let delivery = |text: &'static str| {
+            core.deliver(
+                &pipe,
+                &mut VecDeque::from([Delivery::Message(Message::from(text))]),
+            );
+        };
+        delivery("m1");
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"m1");
+        let spare = {
+            let st = core.state();
+            assert_eq!(st.spare.len(), 1, "the emptied run's queue is kept");
+            st.spare[0].as_slices().0.as_ptr()
+        };
+        delivery("m2");
+        {
+            let st = core.state();
+            let run = &st.inbound.back().expect("queued").queued.msgs;
+            assert_eq!(run.as_slices().0.as_ptr(), spare, "no new queue");
+        }
+        assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"m2");
     }
 
     fn texts(msgs: &[&'static str]) -> VecDeque<Message> {
