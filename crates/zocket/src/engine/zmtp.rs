@@ -22,6 +22,7 @@ use zocket_proto::{Command, Event, Session, SocketType};
 use super::{ConnInfo, EngineExit};
 use crate::core::Core;
 use crate::monitor::MonitorEvent;
+use crate::pattern;
 use crate::pipe::{Outbound, Pipe};
 use crate::transport::shared_write::{DirectWrite, SharedWrite};
 
@@ -101,19 +102,18 @@ fn advance(out: &mut VecDeque<Bytes>, mut n: usize, spent: &mut Vec<BytesMut>) {
 /// the runner), not yielding: 520k–788k (42–51 %), the median subscriber the same
 /// (1.0M).
 fn yields_after_streams(socket_type: SocketType) -> bool {
-    !matches!(
-        socket_type,
-        SocketType::Pub | SocketType::XPub | SocketType::Radio
-    ) && tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread)
+    !pattern::fans_out(socket_type)
+        && tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread)
 }
 
 /// How many bytes an engine of a `socket_type` socket lets wait to be written
 /// before it stops taking messages from its pipe.
 fn out_batch(socket_type: SocketType) -> usize {
-    match socket_type {
-        SocketType::Pub | SocketType::XPub | SocketType::Radio => FAN_OUT_BATCH,
-        _ => OUT_BATCH,
+    if pattern::fans_out(socket_type) {
+        FAN_OUT_BATCH
+    } else {
+        OUT_BATCH
     }
 }
 

@@ -188,6 +188,13 @@ pub(crate) trait Pattern: Send + 'static {
     }
 }
 
+/// Whether a socket of type `t` offers each message to many pipes (PUB, XPUB,
+/// RADIO): its pipes and engines are tuned for that (shared messages rather
+/// than copies, smaller write batches, no yield after a write).
+pub(crate) fn fans_out(t: SocketType) -> bool {
+    matches!(t, SocketType::Pub | SocketType::XPub | SocketType::Radio)
+}
+
 /// The pattern for a socket type.
 pub(crate) fn for_type(t: SocketType) -> Result<Box<dyn Pattern>, Error> {
     Ok(match t {

@@ -102,10 +102,10 @@ pub(crate) fn connect(core: &Arc<Core>, name: &str, given: String) {
 /// pipes (PUB, XPUB, RADIO), for which one shared message per pipe costs less
 /// than one copy per pipe.
 fn new_pipe(core: &Core, options: &crate::options::Options) -> Pipe {
-    use zocket_proto::SocketType::{Pub, Radio, XPub};
-    match core.socket_type {
-        Pub | XPub | Radio => Pipe::for_options(options),
-        _ => Pipe::for_inproc(options),
+    if crate::pattern::fans_out(core.socket_type) {
+        Pipe::for_options(options)
+    } else {
+        Pipe::for_inproc(options)
     }
 }
 

@@ -113,10 +113,12 @@ async fn run_engine(core: &Arc<Core>, conn: Conn, pipe: &Arc<Pipe>, info: &ConnI
 /// SUB at 256 B, quick bench: 722k–874k msg/s per subscriber with shared
 /// messages, 648k–707k with copies).
 fn new_pipe(core: &Core, options: &Options) -> Pipe {
-    use zocket_proto::SocketType::{Pub, Radio, Stream, XPub};
-    match core.socket_type {
-        Stream | Pub | XPub | Radio => Pipe::for_options(options),
-        _ => Pipe::for_zmtp(options),
+    if core.socket_type == zocket_proto::SocketType::Stream
+        || crate::pattern::fans_out(core.socket_type)
+    {
+        Pipe::for_options(options)
+    } else {
+        Pipe::for_zmtp(options)
     }
 }
 
