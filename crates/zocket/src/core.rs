@@ -1,6 +1,7 @@
 //! The socket core: state shared by a socket handle and its connection tasks.
 
 mod signal;
+mod sole;
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -25,6 +26,7 @@ use crate::pattern::{self, Pattern, SendError};
 use crate::pipe::{Outbound, Pipe, PipeId};
 use crate::transport::hint::ReadHint;
 use signal::Signal;
+use sole::Gate;
 
 /// Messages in arrival order: decoded ones, then a run still in wire form,
 /// decoded by the receiving side as it takes them.
@@ -244,6 +246,9 @@ pub(crate) struct Core {
     /// the message, or a large message): the next wait then leaves the engine to
     /// its own task, so that reading overlaps with the application's work.
     recv_streaming: AtomicBool,
+    /// Lets a thread send straight into the pattern's only pipe (see
+    /// [`sole`]).
+    sole: Gate,
 }
 
 /// Keeps an engine in its socket's list while it runs; stops it when dropped.
@@ -394,6 +399,7 @@ impl Core {
             last_endpoint: Mutex::new(None),
             engines: Mutex::new(Arc::new(Vec::new())),
             recv_streaming: AtomicBool::new(false),
+            sole: Gate::default(),
         }))
     }
 
@@ -435,6 +441,7 @@ impl Core {
             let mut st = self.state();
             st.pattern.options_changed(&options);
             st.options = options.clone();
+            self.sole.changed();
             self.refilter_taken(&st);
         }
         *lock(&self.options) = options;
@@ -485,6 +492,7 @@ impl Core {
         if !st.attached.contains(&pipe.id()) {
             st.attached.push(pipe.id());
             st.pattern.attach(pipe);
+            self.sole.changed();
         }
         drop(st);
         self.send_ready.notify();
@@ -500,6 +508,7 @@ impl Core {
         }
         let result = st.pattern.ready(pipe, peer);
         let greeting = st.pattern.greeting_traffic();
+        self.sole.changed();
         self.after_pipe_change(st);
         result.map(|()| greeting)
     }
@@ -507,6 +516,7 @@ impl Core {
     pub(crate) fn disconnected(&self, id: PipeId) {
         let mut st = self.state();
         st.pattern.disconnected(id);
+        self.sole.changed();
         self.after_pipe_change(st);
     }
 
@@ -559,6 +569,7 @@ impl Core {
         if let Some(i) = st.attached.iter().position(|&id| id == pipe.id()) {
             st.attached.swap_remove(i);
             st.pattern.detach(pipe.id());
+            self.sole.changed();
         }
         self.after_pipe_change(st);
         pipe.clear();
@@ -571,6 +582,7 @@ impl Core {
         if let Some(i) = st.attached.iter().position(|&id| id == pipe.id()) {
             st.attached.swap_remove(i);
             st.pattern.detach(pipe.id());
+            self.sole.changed();
         }
         self.after_pipe_change(st);
     }
@@ -703,11 +715,33 @@ impl Core {
                 reason: "a message needs at least one frame".into(),
             });
         }
-        match self.state().send(msg) {
+        let Err(msg) = self.sole.try_push(msg) else {
+            return Ok(None);
+        };
+        match self.send_through_pattern(|st| st.send(msg)) {
             Ok(()) => Ok(None),
             Err(SendError::Refused(e)) => Err(e),
             Err(SendError::WouldBlock(back)) => Ok(Some(back)),
         }
+    }
+
+    /// A send by the socket's path: `send` under the socket's lock. If it
+    /// queued and the pattern has only one pipe to send to, this thread's next
+    /// sends go straight to that pipe (see [`sole`]); never under IMMEDIATE,
+    /// where a pipe without a connection must not queue.
+    #[inline]
+    fn send_through_pattern(
+        &self,
+        send: impl FnOnce(&mut State) -> Result<(), SendError>,
+    ) -> Result<(), SendError> {
+        let mut st = self.state();
+        let sent = send(&mut st);
+        if sent.is_ok() && !st.options.immediate {
+            if let Some(pipe) = st.pattern.sole_pipe() {
+                self.sole.remember(pipe);
+            }
+        }
+        sent
     }
 
     /// [`try_send_once`](Self::try_send_once) of a one-frame message holding a
@@ -719,7 +753,10 @@ impl Core {
         if self.is_closed() {
             return Err(Error::Closed);
         }
-        match self.state().send_slice(data) {
+        let Err(data) = self.sole.try_push(data) else {
+            return Ok(None);
+        };
+        match self.send_through_pattern(|st| st.send_slice(data)) {
             Ok(()) => Ok(None),
             Err(SendError::Refused(e)) => Err(e),
             Err(SendError::WouldBlock(_)) => Ok(Some(data)),

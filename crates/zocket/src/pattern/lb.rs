@@ -34,6 +34,14 @@ impl LoadBalancer {
     }
 
     /// The attached pipe with this id, if any.
+    /// The only pipe, if there is exactly one.
+    pub(crate) fn sole(&self) -> Option<&Arc<Pipe>> {
+        match self.pipes.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+
     pub(crate) fn get(&self, id: PipeId) -> Option<&Arc<Pipe>> {
         self.pipes.iter().find(|p| p.id() == id)
     }

@@ -168,6 +168,14 @@ pub(crate) trait Pattern: Send + 'static {
 
     /// Whether a successful send discards every message waiting to be received (REQ:
     /// replies to earlier requests must not pass for the new one's).
+    /// The only pipe a send may go to, when the pattern has exactly one and
+    /// its send does nothing but queue into it (PUSH and DEALER with one peer,
+    /// PAIR): the socket then lets a thread send there without its lock (see
+    /// `core::sole`).
+    fn sole_pipe(&self) -> Option<&Arc<Pipe>> {
+        None
+    }
+
     fn discards_inbound_on_send(&self) -> bool {
         false
     }

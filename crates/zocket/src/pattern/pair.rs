@@ -42,6 +42,10 @@ impl Pattern for Pair {
         }
     }
 
+    fn sole_pipe(&self) -> Option<&Arc<Pipe>> {
+        self.peer.as_ref()
+    }
+
     fn send(&mut self, msg: Message, _options: &Options) -> Result<(), SendError> {
         let Some(pipe) = &self.peer else {
             return Err(SendError::WouldBlock(msg));

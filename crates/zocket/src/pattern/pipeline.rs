@@ -24,6 +24,10 @@ impl Pattern for Push {
         self.lb.remove(id);
     }
 
+    fn sole_pipe(&self) -> Option<&Arc<Pipe>> {
+        self.lb.sole()
+    }
+
     fn send(&mut self, msg: Message, _options: &Options) -> Result<(), SendError> {
         self.lb.send_message(msg).map(|_| ())
     }
