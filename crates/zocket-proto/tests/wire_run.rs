@@ -215,3 +215,24 @@ proptest! {
         prop_assert_eq!(got, sent);
     }
 }
+
+#[test]
+fn small_bodies_are_copied_out_of_the_run_larger_ones_share_it() {
+    use zocket_proto::WireRun;
+    use zocket_proto::frame::RUN_COPY_MAX;
+    let small = Bytes::from(vec![b's'; RUN_COPY_MAX]);
+    let large = Bytes::from(vec![b'l'; RUN_COPY_MAX + 1]);
+    let wire = Bytes::from(wire_of(&[
+        Message::single(small.clone()),
+        Message::from_frames(vec![small.clone(), large.clone()]),
+    ]));
+    let range = wire.as_ptr_range();
+    let inside = |b: &Bytes| range.contains(&b.as_ptr());
+    let mut run = WireRun::from_frames(wire.clone()).unwrap();
+    let first = run.pop_front().unwrap();
+    assert_eq!(first[0], small);
+    assert!(!inside(&first[0]), "a small body is a copy");
+    let second = run.pop_front().unwrap();
+    assert_eq!((&second[0], &second[1]), (&small, &large));
+    assert!(!inside(&second[0]) && inside(&second[1]));
+}

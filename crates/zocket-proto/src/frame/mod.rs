@@ -11,7 +11,7 @@ mod run;
 
 pub use decode::FrameDecoder;
 pub use encode::{encode_frame, encode_header, encode_message, header_len};
-pub use run::WireRun;
+pub use run::{RUN_COPY_MAX, WireRun};
 
 use bytes::Bytes;
 

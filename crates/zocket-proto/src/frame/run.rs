@@ -6,15 +6,26 @@ use super::decode::{read_header, scan_messages};
 use super::{FLAG_LONG, FLAG_MORE};
 use crate::message::Message;
 
+/// Bodies of at most this many bytes are copied out of the run instead of
+/// sharing it: a slice takes and drops the run's reference count (two atomic
+/// read-modify-writes, each waiting for the consumer's pending stores), where a
+/// small copy costs the consuming thread's own allocator a fast-path allocation
+/// and free. A small message the application keeps also no longer holds a whole
+/// read's buffer. (libzmq keeps messages of up to 33 bytes inside the message
+/// for the same reasons.) Measured on a 2-vCPU Intel Xeon, 2M x 16 B queued in
+/// a PULL and then received alone: 74-82 ns per receive sharing, 66-72 copying.
+pub const RUN_COPY_MAX: usize = 32;
+
 /// Whole data messages that arrived back to back, kept as the bytes they arrived
 /// in (frame headers included) and decoded one at a time by
 /// [`pop_front`](Self::pop_front) (or by iterating).
 ///
 /// A receiver hands a run from the thread that reads the connection to the thread
 /// that consumes the messages: the reading thread only checks the frames' headers,
-/// and each body becomes a slice of the run on the consuming thread. The reference
-/// count that the slices share is then touched by one core, not bounced between
-/// the reader's and the consumer's caches for every message.
+/// and each body becomes a slice of the run on the consuming thread (or, up to
+/// [`RUN_COPY_MAX`] bytes, a copy). The reference count that the slices share is
+/// then touched by one core, not bounced between the reader's and the
+/// consumer's caches for every message.
 ///
 /// Runs are made by a [`Session`](crate::Session) (see
 /// [`Delivery`](crate::session::Delivery)) from frames that passed its limits.
@@ -168,6 +179,10 @@ impl WireRun {
             // run: no reference count to take and drop.
             self.wire.advance(end);
             Bytes::new()
+        } else if end - header <= RUN_COPY_MAX {
+            let body = Bytes::copy_from_slice(&self.wire[header..end]);
+            self.wire.advance(end);
+            body
         } else {
             let mut body = self.wire.split_to(end);
             body.advance(header);
