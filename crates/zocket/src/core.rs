@@ -225,13 +225,8 @@ pub(crate) struct Core {
     /// Messages the receiving side already took from the shared queue in one go
     /// (patterns whose receive is a plain hand-over, see
     /// [`Pattern::plain_recv`]): receiving them takes this lock, which engines
-    /// never touch, instead of the socket's. A spin lock (yielding the thread
-    /// while another holds it): only receivers take it, for a pop or an append,
-    /// and its release is a plain store where a `Mutex`'s is a second atomic
-    /// read-modify-write per message (2M x 16 B queued in a PULL, then received
-    /// alone, mt1, alternating: 70-76 ns per receive with a `Mutex`, 64-68 with
-    /// this).
-    taken: TakenLock,
+    /// never touch, instead of the socket's.
+    taken: Mutex<Queued>,
     /// Messages arrived (or the socket closed): waiting receives look again.
     recv_ready: Signal,
     /// A pipe has room again (or came or went): waiting sends try again.
@@ -372,9 +367,6 @@ fn decode_timeout(v: u64) -> Option<Duration> {
     (v != NO_TIMEOUT).then(|| Duration::from_nanos(v))
 }
 
-/// The lock of [`Core::taken`].
-type TakenLock = spin::mutex::SpinMutex<Queued, spin::relax::Yield>;
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -396,7 +388,7 @@ impl Core {
                 spare: Vec::new(),
                 attached: Vec::new(),
             }),
-            taken: TakenLock::new(Queued::default()),
+            taken: Mutex::new(Queued::default()),
             recv_ready: Signal::default(),
             send_ready: Signal::default(),
             monitor: MonitorHub::default(),
@@ -560,7 +552,7 @@ impl Core {
     /// filter would drop.
     fn refilter_taken(&self, st: &State) {
         if st.pattern.filters_recv() {
-            self.taken.lock().retain(|m| st.pattern.passes(m));
+            lock(&self.taken).retain(|m| st.pattern.passes(m));
         }
     }
 
@@ -866,7 +858,7 @@ impl Core {
     /// `taken`, for the next receives.
     fn hand_over(&self, mut batch: impl Iterator<Item = Message>) -> Option<Message> {
         let first = batch.next();
-        self.taken.lock().extend(batch);
+        lock(&self.taken).extend(batch);
         first
     }
 
@@ -890,13 +882,13 @@ impl Core {
     /// undecoded in `taken` (when nothing else waits there).
     fn hand_over_wire(&self, mut wire: WireRun) -> Option<Message> {
         let first = wire.pop_front();
-        self.taken.lock().extend_wire(wire);
+        lock(&self.taken).extend_wire(wire);
         first
     }
 
     /// One attempt at receiving.
     pub(crate) fn try_recv_once(&self) -> Result<Option<Message>, Error> {
-        if let Some(msg) = self.taken.lock().pop_front() {
+        if let Some(msg) = lock(&self.taken).pop_front() {
             return Ok(Some(msg));
         }
         let mut guard = self.state();
@@ -1120,7 +1112,7 @@ impl Core {
     /// wait. A request or reply arrives alone.
     fn note_wait_end(&self, msg: &Message) {
         let streaming = msg.byte_len() >= STREAM_MESSAGE_BYTES
-            || !self.taken.lock().is_empty()
+            || !lock(&self.taken).is_empty()
             || !self.state().inbound.is_empty();
         self.recv_streaming.store(streaming, Ordering::Relaxed);
     }
@@ -1307,7 +1299,7 @@ mod tests {
         assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"a1");
         assert_eq!(pipe.inbound_room(), usize::MAX);
         assert_eq!(
-            core.taken.lock().len(),
+            lock(&core.taken).len(),
             2,
             "a2 and a3 taken ahead, b1 and b2 dropped"
         );
@@ -1360,7 +1352,7 @@ mod tests {
         // One receive takes two messages (60 KiB ≤ TAKE_BYTES), not all four: the
         // other two stay counted against the limit.
         assert!(core.try_recv_once().unwrap().is_some());
-        assert_eq!(core.taken.lock().len(), 1);
+        assert_eq!(lock(&core.taken).len(), 1);
         assert!(!pipe.inbound_full(), "60 KiB waiting");
         assert!(core.try_recv_once().unwrap().is_some());
         assert!(core.try_recv_once().unwrap().is_some());
@@ -1441,7 +1433,7 @@ mod tests {
         // run r1..r3 (r2 and r3 wait undecoded in `taken`).
         assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"m1");
         assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"r1");
-        assert_eq!(core.taken.lock().wire.len(), 2);
+        assert_eq!(lock(&core.taken).wire.len(), 2);
         assert_eq!(
             recv_all(&core),
             ["r2", "r3", "m2", "r4", "r5", "r6"].map(String::from)
@@ -1475,13 +1467,11 @@ mod tests {
         assert_eq!(recv_all(&core), ["a1", "a2"].map(String::from));
         // A plain receive leaves a run undecoded in `taken`; should a filter's
         // change find one there, it is filtered again too.
-        core.taken
-            .lock()
-            .extend_wire(match wire_run(&["a3", "b2"]) {
-                Delivery::Run(run) => run,
-                _ => unreachable!(),
-            });
-        assert_eq!(core.taken.lock().wire.len(), 2);
+        lock(&core.taken).extend_wire(match wire_run(&["a3", "b2"]) {
+            Delivery::Run(run) => run,
+            _ => unreachable!(),
+        });
+        assert_eq!(lock(&core.taken).wire.len(), 2);
         core.set_subscription(true, Bytes::from("b")).unwrap();
         core.set_subscription(false, Bytes::from("a")).unwrap();
         assert_eq!(recv_all(&core), ["b2"].map(String::from), "a3 dropped");
@@ -1496,7 +1486,7 @@ mod tests {
         core.deliver(&pipe, &mut VecDeque::from([wire_run(&["a1", "b1", "a2"])]));
         assert_eq!(&core.try_recv_once().unwrap().unwrap()[0][..], b"a1");
         assert_eq!(
-            core.taken.lock().wire.len(),
+            lock(&core.taken).wire.len(),
             2,
             "b1 and a2 wait undecoded, as on a PULL"
         );
