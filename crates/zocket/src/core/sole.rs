@@ -21,10 +21,11 @@
 //! takes the socket's path). Sockets with IMMEDIATE set never take the shortcut:
 //! there a pipe that lost its connection must not queue.
 //!
-//! A thread holds a reference to the last pipe it remembered until it sends
-//! through another socket's shortcut, finds the pipe torn down, or exits: the
-//! pipe's queue (empty once its engine has written it out, with a few reusable
-//! buffers) outlives the socket on that thread for that long.
+//! A thread holds a reference to a pipe it remembered until it sends through
+//! the shortcut of another socket that takes the same slot (one of
+//! [`SLOTS`]), finds the pipe torn down, or exits: the pipe's queue (empty
+//! once its engine has written it out, with a few reusable buffers) outlives
+//! the socket on that thread for that long.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -51,9 +52,16 @@ struct Remembered {
     pipe: Arc<Pipe>,
 }
 
+/// Sockets a thread remembers a pipe for at once: socket `n` uses slot
+/// `n % SLOTS`, so a thread that takes turns sending to a few such sockets
+/// (sockets made one after another get slots of their own) keeps each one's
+/// pipe instead of replacing one with the other at every send.
+const SLOTS: usize = 4;
+
 thread_local! {
-    /// The pipe this thread last sent into through a pattern that had only it.
-    static REMEMBERED: Cell<Option<Remembered>> = const { Cell::new(None) };
+    /// The pipes this thread last sent into through patterns that had only them.
+    static REMEMBERED: [Cell<Option<Remembered>>; SLOTS] =
+        const { [const { Cell::new(None) }; SLOTS] };
 }
 
 static NEXT_SOCKET: AtomicU64 = AtomicU64::new(1);
@@ -68,6 +76,14 @@ impl Default for Gate {
 }
 
 impl Gate {
+    /// This socket's slot among a thread's remembered pipes.
+    fn slot<'a>(
+        &self,
+        slots: &'a [Cell<Option<Remembered>>; SLOTS],
+    ) -> &'a Cell<Option<Remembered>> {
+        &slots[(self.socket % SLOTS as u64) as usize]
+    }
+
     /// The pattern's pipes or the options changed: no remembered pipe of this
     /// socket is used any more. Call it under the socket's lock, after the
     /// change.
@@ -84,7 +100,7 @@ impl Gate {
         // Taken out and put back, so that a send made from within the push (a
         // waker that runs code) finds the slot empty instead of borrowed, and
         // takes the socket's path. (No slot: the thread is exiting.)
-        let Ok(remembered) = REMEMBERED.try_with(Cell::take) else {
+        let Ok(remembered) = REMEMBERED.try_with(|slots| self.slot(slots).take()) else {
             return Err(msg);
         };
         let result = match &remembered {
@@ -95,7 +111,7 @@ impl Gate {
         };
         // A pipe torn down is forgotten at once, and what it still holds with it.
         if remembered.as_ref().is_some_and(|r| !r.pipe.is_terminated()) {
-            let _ = REMEMBERED.try_with(|slot| slot.set(remembered));
+            let _ = REMEMBERED.try_with(|slots| self.slot(slots).set(remembered));
         }
         result
     }
@@ -105,7 +121,8 @@ impl Gate {
     /// lock (where the generation cannot move).
     pub(crate) fn remember(&self, pipe: &Arc<Pipe>) {
         let generation = self.generation.load(Ordering::Acquire);
-        let _ = REMEMBERED.try_with(|slot| {
+        let _ = REMEMBERED.try_with(|slots| {
+            let slot = self.slot(slots);
             let old = slot.take();
             let same = old.as_ref().is_some_and(|r| {
                 r.socket == self.socket && r.generation == generation && r.pipe.id() == pipe.id()
@@ -136,7 +153,8 @@ mod tests {
     /// Whether this thread remembers a pipe of `core` that it would use.
     fn remembers(core: &Core) -> bool {
         let generation = core.sole.generation.load(Ordering::Acquire);
-        REMEMBERED.with(|slot| {
+        REMEMBERED.with(|slots| {
+            let slot = core.sole.slot(slots);
             let r = slot.take();
             let found = r
                 .as_ref()
@@ -253,12 +271,18 @@ mod tests {
     }
 
     #[test]
-    fn two_sockets_sent_to_from_one_thread_keep_their_own_pipes() {
+    fn sockets_taking_turns_on_one_thread_keep_their_own_pipes() {
         let (a, b) = (Arc::new(Pipe::new(0, 0)), Arc::new(Pipe::new(0, 0)));
-        let (ca, cb) = (push_with(&[&a]), push_with(&[&b]));
+        let ca = push_with(&[&a]);
+        // Other tests make sockets meanwhile: take one whose slot differs.
+        let cb = std::iter::repeat_with(|| push_with(&[&b]))
+            .find(|cb| cb.sole.socket % SLOTS as u64 != ca.sole.socket % SLOTS as u64)
+            .unwrap();
         for _ in 0..3 {
             ca.try_send_slice_once(b"a").unwrap();
             cb.try_send_slice_once(b"b").unwrap();
+            // Each is still remembered after the other's send.
+            assert!(remembers(&ca) && remembers(&cb));
         }
         assert_eq!((a.queued(), b.queued()), (3, 3));
     }
