@@ -276,8 +276,9 @@ mod tests {
         let ca = push_with(&[&a]);
         // Other tests make sockets meanwhile: take one whose slot differs.
         let cb = std::iter::repeat_with(|| push_with(&[&b]))
+            .take(64)
             .find(|cb| cb.sole.socket % SLOTS as u64 != ca.sole.socket % SLOTS as u64)
-            .unwrap();
+            .expect("a socket in another slot");
         for _ in 0..3 {
             ca.try_send_slice_once(b"a").unwrap();
             cb.try_send_slice_once(b"b").unwrap();
