@@ -508,7 +508,6 @@ impl Core {
         }
         let result = st.pattern.ready(pipe, peer);
         let greeting = st.pattern.greeting_traffic();
-        self.sole.changed();
         self.after_pipe_change(st);
         result.map(|()| greeting)
     }
@@ -516,15 +515,18 @@ impl Core {
     pub(crate) fn disconnected(&self, id: PipeId) {
         let mut st = self.state();
         st.pattern.disconnected(id);
-        self.sole.changed();
         self.after_pipe_change(st);
     }
 
-    /// After a pipe became ready, left or lost its connection: hands the pattern's own
+    /// After a pipe became ready, left or lost its connection: ends the threads'
+    /// shortcuts to the pattern's only pipe, hands the pattern's own
     /// messages (XPUB's cancellations, ROUTER's and STREAM's notifications) to the
     /// application, and lets blocked senders retry (a full pipe that went away no
     /// longer holds back an XPUB_NODROP send).
     fn after_pipe_change(&self, mut st: MutexGuard<'_, State>) {
+        // A pipe a thread remembers as the pattern's only one may not be so any
+        // more (see `sole`).
+        self.sole.changed();
         let events = st.pattern.take_events();
         let delivered = !events.is_empty();
         for (pipe, msg) in events {
@@ -569,7 +571,6 @@ impl Core {
         if let Some(i) = st.attached.iter().position(|&id| id == pipe.id()) {
             st.attached.swap_remove(i);
             st.pattern.detach(pipe.id());
-            self.sole.changed();
         }
         self.after_pipe_change(st);
         pipe.clear();
@@ -582,7 +583,6 @@ impl Core {
         if let Some(i) = st.attached.iter().position(|&id| id == pipe.id()) {
             st.attached.swap_remove(i);
             st.pattern.detach(pipe.id());
-            self.sole.changed();
         }
         self.after_pipe_change(st);
     }

@@ -64,6 +64,13 @@ thread_local! {
         const { [const { Cell::new(None) }; SLOTS] };
 }
 
+impl Remembered {
+    /// Whether this is the pipe of `socket` at `generation`.
+    fn is_for(&self, socket: u64, generation: u64) -> bool {
+        self.socket == socket && self.generation == generation
+    }
+}
+
 static NEXT_SOCKET: AtomicU64 = AtomicU64::new(1);
 
 impl Default for Gate {
@@ -104,9 +111,7 @@ impl Gate {
             return Err(msg);
         };
         let result = match &remembered {
-            Some(r) if r.socket == self.socket && r.generation == generation => {
-                r.pipe.try_push_payload(msg)
-            }
+            Some(r) if r.is_for(self.socket, generation) => r.pipe.try_push_payload(msg),
             _ => Err(msg),
         };
         // A pipe torn down is forgotten at once, and what it still holds with it.
@@ -124,9 +129,9 @@ impl Gate {
         let _ = REMEMBERED.try_with(|slots| {
             let slot = self.slot(slots);
             let old = slot.take();
-            let same = old.as_ref().is_some_and(|r| {
-                r.socket == self.socket && r.generation == generation && r.pipe.id() == pipe.id()
-            });
+            let same = old
+                .as_ref()
+                .is_some_and(|r| r.is_for(self.socket, generation) && r.pipe.id() == pipe.id());
             slot.set(if same {
                 old
             } else {
@@ -158,7 +163,7 @@ mod tests {
             let r = slot.take();
             let found = r
                 .as_ref()
-                .is_some_and(|r| r.socket == core.sole.socket && r.generation == generation);
+                .is_some_and(|r| r.is_for(core.sole.socket, generation));
             slot.set(r);
             found
         })

@@ -166,8 +166,6 @@ pub(crate) trait Pattern: Send + 'static {
     /// (ROUTER's `ZMQ_CONNECT_ROUTING_ID`, consumed by each connect).
     fn set_connect_routing_id(&mut self, _pipe: PipeId, _routing_id: Bytes) {}
 
-    /// Whether a successful send discards every message waiting to be received (REQ:
-    /// replies to earlier requests must not pass for the new one's).
     /// The only pipe a send may go to, when the pattern has exactly one and
     /// its send does nothing but queue into it (PUSH and DEALER with one peer,
     /// PAIR): the socket then lets a thread send there without its lock (see
@@ -176,6 +174,8 @@ pub(crate) trait Pattern: Send + 'static {
         None
     }
 
+    /// Whether a successful send discards every message waiting to be received (REQ:
+    /// replies to earlier requests must not pass for the new one's).
     fn discards_inbound_on_send(&self) -> bool {
         false
     }
