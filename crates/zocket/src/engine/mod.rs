@@ -10,6 +10,7 @@
 
 pub(crate) mod drive;
 pub(crate) mod raw;
+pub(crate) mod read_size;
 pub(crate) mod zmtp;
 
 use std::net::SocketAddr;

@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use zocket_proto::session::Delivery;
 use zocket_proto::{Command, Event, Session, SocketType};
 
+use super::read_size::ReadSize;
 use super::{ConnInfo, EngineExit};
 use crate::core::Core;
 use crate::monitor::MonitorEvent;
@@ -32,8 +33,6 @@ const OUT_BATCH: usize = 256 * 1024;
 const FAN_OUT_BATCH: usize = 64 * 1024;
 /// Messages taken from the pipe per lock.
 const DRAIN_BATCH: usize = 512;
-/// Smallest free space offered to a read.
-const READ_CHUNK: usize = 64 * 1024;
 /// Most slices per vectored write.
 const MAX_IOV: usize = 64;
 
@@ -202,6 +201,7 @@ where
     // Run buffers written out, to give back to the pipe at the next drain.
     let mut spent = Vec::new();
     let mut inbound = VecDeque::new();
+    let mut read_size = ReadSize::default();
     let mut handshake_done = false;
     // Whether to lend the write half when idle: after delivering messages, whose
     // answer (a reply, the next request) is best written by its sender, until the
@@ -278,7 +278,11 @@ where
         let want_outbound = session.is_ready() && out_len < out_batch;
         // Grows with the data received, never by a declared size; a large body
         // gets a buffer of its own.
-        session.reserve_input(READ_CHUNK);
+        session.reserve_input(read_size.next());
+        let offered = {
+            let buf = session.input_buffer();
+            buf.capacity() - buf.len()
+        };
         let lent = lend && want_outbound && out.is_empty() && !is_closing;
         if lent {
             pipe.lend(&shared);
@@ -287,7 +291,7 @@ where
             r = rd.read_buf(session.input_buffer()), if can_read => {
                 match r {
                     Ok(0) => return EngineExit::PeerClosed,
-                    Ok(_) => {}
+                    Ok(n) => read_size.record(n, offered),
                     Err(e) => return EngineExit::Io(e),
                 }
                 let result = session.handle_buffered_input(Instant::now().into_std());
