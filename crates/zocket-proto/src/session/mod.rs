@@ -65,7 +65,7 @@ use outbox::Outbox;
 /// Frame bodies (and pre-encoded runs) at least this large are written by
 /// reference; smaller ones are copied into the session's write batches. An I/O
 /// layer bounding how much it hands the session at once counts only what is copied.
-pub use outbox::ZERO_COPY_THRESHOLD;
+pub use outbox::{ENCODED_COPY_THRESHOLD, ZERO_COPY_THRESHOLD};
 use timers::Timers;
 
 /// What the handshake told us about the peer.
@@ -511,7 +511,7 @@ impl Session {
         if !self.is_ready() {
             return Err(UsageError::NotReady);
         }
-        if frames.len() < ZERO_COPY_THRESHOLD {
+        if frames.len() < ENCODED_COPY_THRESHOLD {
             self.outbox.buf_for(frames.len()).extend_from_slice(&frames);
         } else {
             self.outbox.push_shared(frames);
@@ -546,7 +546,7 @@ impl Session {
         if !self.is_ready() {
             return Err(UsageError::NotReady);
         }
-        if frames.len() < ZERO_COPY_THRESHOLD {
+        if frames.len() < ENCODED_COPY_THRESHOLD {
             self.outbox.buf_for(frames.len()).extend_from_slice(&frames);
             Ok(Some(frames))
         } else {

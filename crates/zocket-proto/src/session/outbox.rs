@@ -9,7 +9,19 @@ use std::collections::VecDeque;
 use bytes::{Bytes, BytesMut};
 
 /// Bodies at least this large are queued by reference instead of copied.
-pub const ZERO_COPY_THRESHOLD: usize = 8192;
+///
+/// Measured (PUSH→PULL over loopback, 4 KiB bodies, alternating runs): copying
+/// them cost the engine ~5 % of the sending process in `memmove`; by
+/// reference, with up to 128 slices per vectored write, 592k → 662k msg/s.
+pub const ZERO_COPY_THRESHOLD: usize = 2048;
+
+/// Runs of messages the sender already encoded (see
+/// [`Session::send_encoded`](super::Session::send_encoded)) at least this large
+/// are queued by reference instead of copied. Higher than
+/// [`ZERO_COPY_THRESHOLD`]: a run's buffer copied into the write buffer goes
+/// back to its sender at once for the next run, while one queued by reference
+/// is held until written.
+pub const ENCODED_COPY_THRESHOLD: usize = 8192;
 
 /// Size of each buffer data is copied into (64 KiB). A full one is sealed and a
 /// new one started, rather than grown: a growing buffer doubles, and while a slow
