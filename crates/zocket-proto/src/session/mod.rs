@@ -475,8 +475,8 @@ impl Session {
         }
     }
 
-    /// Queues a whole message for transmission. Frames of at least 8 KiB are queued
-    /// by reference, never copied.
+    /// Queues a whole message for transmission. Frames of at least
+    /// [`ZERO_COPY_THRESHOLD`] bytes are queued by reference, never copied.
     pub fn send_message(&mut self, message: &Message) -> Result<(), UsageError> {
         if !self.is_ready() {
             return Err(UsageError::NotReady);
