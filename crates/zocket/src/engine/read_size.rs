@@ -4,15 +4,18 @@
 //!
 //! Bigger reads mean fewer wake-ups of the receiving thread per byte. PUSH→PULL
 //! on loopback, one-worker runtime, medians of alternating runs against 64 KiB
-//! reads: 256 B 5.62M → 6.89M msg/s, 4 KiB 550k → 641k, 64 KiB 45k → 64k (the
-//! last with a fixed 256 KiB). Fixed reads of 1 MiB measured slower than
-//! 256 KiB (4 KiB: 548k vs 602k; 64 KiB: 59k vs 68k): the buffer no longer
-//! stays in the cache between the read and the decoding.
+//! reads: 256 B 5.62M → 6.89M msg/s, 4 KiB 550k → 641k, 64 KiB 45k → 64k (with
+//! up to 256 KiB). The most is 128 KiB, not 256: 256 KiB reads were faster
+//! still at 256 B and 64 KiB (7.24M vs 5.97M, 67k vs 60k; 4 KiB even) but
+//! raised the peak memory of each PUB→SUB subscriber by 300–600 KiB, past
+//! libzmq's; fixed reads of 1 MiB were slower than 256 KiB (4 KiB 548k vs
+//! 602k, 64 KiB 59k vs 68k): the buffer no longer stays in the cache between
+//! the read and the decoding.
 
 /// The least room offered to a read, and the first.
 pub(crate) const MIN_READ: usize = 64 * 1024;
 /// The most room offered to a read.
-pub(crate) const MAX_READ: usize = 256 * 1024;
+pub(crate) const MAX_READ: usize = 128 * 1024;
 
 /// The room to offer a connection's next read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
