@@ -61,11 +61,14 @@ use crate::message::Message;
 use crate::metadata::Metadata;
 use crate::socket_type::SocketType;
 use input::Input;
+/// Runs of messages encoded by the sender ([`Session::send_encoded`]) at least
+/// this large are written by reference; smaller ones are copied.
+pub use outbox::ENCODED_COPY_THRESHOLD;
 use outbox::Outbox;
-/// Frame bodies (and pre-encoded runs) at least this large are written by
-/// reference; smaller ones are copied into the session's write batches. An I/O
-/// layer bounding how much it hands the session at once counts only what is copied.
-pub use outbox::{ENCODED_COPY_THRESHOLD, ZERO_COPY_THRESHOLD};
+/// Frame bodies at least this large are written by reference; smaller ones are
+/// copied into the session's write batches. An I/O layer bounding how much it
+/// hands the session at once counts only what is copied.
+pub use outbox::ZERO_COPY_THRESHOLD;
 use timers::Timers;
 
 /// What the handshake told us about the peer.
