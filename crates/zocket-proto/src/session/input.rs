@@ -12,13 +12,16 @@
 //! received into the same memory instead of memory fresh from the allocator,
 //! whose every page the kernel must fault in and zero again (PUSH→PULL of 1 MiB
 //! messages on a current-thread runtime spent a third of the receiving process
-//! in page faults; glibc gave each freed body back to the kernel).
+//! in page faults; glibc gave each freed body back to the kernel). It is reused
+//! only if at most twice the size the next body needs, so a body never pins
+//! more than twice its own bytes.
 
 use bytes::BytesMut;
 
 /// Data frames whose body is at least this long (256 KiB) are received in a
-/// buffer of their own, sized to the body; the start of the body already in the
-/// regular buffer (at most one read) is copied over.
+/// buffer of their own, sized to the body (or the last large body's, reused,
+/// if at most twice that); the start of the body already in the regular buffer
+/// (at most one read) is copied over.
 pub const LARGE_BODY: usize = 256 * 1024;
 
 /// How far a large body's buffer may run ahead of the bytes actually received
