@@ -1,5 +1,5 @@
 //! The Rust peers: one process per sender or receiver, started by the runner as
-//! `zocket-bench peer IMPL ROLE ENDPOINT SIZE COUNT WARMUP SUBS [--rt RT]`.
+//! `zocket-bench peer IMPL ROLE ENDPOINT SIZE COUNT WARMUP SUBS [--rt RT] [--work-ns N]`.
 //!
 //! Line protocol on stdout, shared with the C peer (`c/zb_libzmq.c`):
 //! - binding roles (`pull`, `router`, `rep`, `pub`) print `READY <endpoint>` once bound;
@@ -60,6 +60,11 @@ pub(crate) struct Args {
     pub(crate) warmup: u64,
     /// Number of subscribers (`pub` of the raw implementation waits for them).
     pub(crate) subs: usize,
+    /// Busy work, in nanoseconds, that the raw ceiling's `req` and `rep` do
+    /// between receiving and sending (`--work-ns`, default 0): it calibrates
+    /// what a microsecond of a library's own work per round trip and process
+    /// costs in latency.
+    pub(crate) work_ns: u64,
 }
 
 /// Why a peer failed.
@@ -97,17 +102,20 @@ pub(crate) fn main(argv: &[String]) -> i32 {
 fn run(argv: &[String]) -> PeerResult {
     let mut pos = Vec::new();
     let mut rt = "mt1".to_string();
+    let mut work_ns = 0;
     let mut it = argv.iter();
     while let Some(a) = it.next() {
         if a == "--rt" {
             rt = it.next().cloned().unwrap_or_default();
+        } else if a == "--work-ns" {
+            work_ns = it.next().map(|n| n.parse()).transpose()?.unwrap_or(0);
         } else {
             pos.push(a.clone());
         }
     }
     if pos.len() != 7 {
         return Err(PeerError::Failed(format!(
-            "usage: peer IMPL ROLE ENDPOINT SIZE COUNT WARMUP SUBS [--rt ct|mt1|mt2|blocking], got {pos:?}"
+            "usage: peer IMPL ROLE ENDPOINT SIZE COUNT WARMUP SUBS [--rt ct|mt1|mt2|blocking] [--work-ns N], got {pos:?}"
         )));
     }
     let role = match pos[1].as_str() {
@@ -129,6 +137,7 @@ fn run(argv: &[String]) -> PeerResult {
         count: pos[4].parse()?,
         warmup: pos[5].parse()?,
         subs: pos[6].parse()?,
+        work_ns,
     };
     let runtime = match rt.as_str() {
         "ct" => tokio::runtime::Builder::new_current_thread()

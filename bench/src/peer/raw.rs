@@ -152,6 +152,18 @@ async fn send_all<W: tokio::io::AsyncWrite + Unpin>(wr: W, a: &Args) -> PeerResu
 }
 
 /// Runs one role.
+/// Spins for `ns` nanoseconds: a stand-in for a library's own work between a
+/// receive and the send that follows it (see [`Args::work_ns`]).
+fn busy(ns: u64) {
+    if ns == 0 {
+        return;
+    }
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_nanos(ns) {
+        std::hint::spin_loop();
+    }
+}
+
 pub(crate) async fn run(a: &Args) -> PeerResult {
     match a.role {
         Role::Pull | Role::Router => match a.endpoint.strip_prefix("ipc://") {
@@ -181,6 +193,7 @@ pub(crate) async fn run(a: &Args) -> PeerResult {
             let mut w = BufWriter::with_capacity(WRITE_BUF, wr);
             for _ in 0..a.count + a.warmup {
                 let f = rd.next().await?;
+                busy(a.work_ns);
                 write_frame(&mut w, &f).await?;
                 w.flush().await?;
             }
@@ -194,6 +207,7 @@ pub(crate) async fn run(a: &Args) -> PeerResult {
             let mut rtt = Vec::with_capacity(a.count as usize);
             for i in 0..a.warmup + a.count {
                 let t0 = Instant::now();
+                busy(a.work_ns);
                 write_frame(&mut w, &payload).await?;
                 w.flush().await?;
                 let f = rd.next().await?;
