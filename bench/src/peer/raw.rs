@@ -151,7 +151,6 @@ async fn send_all<W: tokio::io::AsyncWrite + Unpin>(wr: W, a: &Args) -> PeerResu
     Ok(())
 }
 
-/// Runs one role.
 /// Spins for `ns` nanoseconds: a stand-in for a library's own work between a
 /// receive and the send that follows it (see [`Args::work_ns`]).
 fn busy(ns: u64) {
@@ -164,6 +163,7 @@ fn busy(ns: u64) {
     }
 }
 
+/// Runs one role.
 pub(crate) async fn run(a: &Args) -> PeerResult {
     match a.role {
         Role::Pull | Role::Router => match a.endpoint.strip_prefix("ipc://") {
