@@ -70,10 +70,9 @@
 //! (`bench/README.md`, REQ↔REP p50 against libzmq's over loopback, six runs):
 //! 0.59–0.73× on a current-thread runtime or with blocking sockets, where a
 //! reply wakes one thread per process, and 0.78–0.86× from `block_on` on a
-//! multi-thread runtime,
-//! where it wakes the worker and then the application's thread, which the
-//! kernel usually puts on the other, idle CPU (the dearer wake-up of the two on
-//! a VM).
+//! multi-thread runtime, where it wakes the worker and then the application's
+//! thread, which the kernel usually puts on the other, idle CPU (the dearer
+//! wake-up of the two on a VM).
 
 pub mod blocking;
 mod core;
