@@ -141,6 +141,47 @@ impl WireRun {
         Some(message)
     }
 
+    /// Takes the next message as its first frame and the frames after it
+    /// (`None` for a message of one frame). For a receiver that strips an
+    /// envelope (a REQ's reply, `[delimiter][body]`): the body of two frames
+    /// comes out as a message of one frame, with no frame vector made for the
+    /// whole message and dropped once the envelope is off.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use zocket_proto::{Message, WireRun};
+    /// use zocket_proto::frame::encode_message;
+    /// let mut wire = BytesMut::new();
+    /// encode_message(&Message::from_frames(vec!["".into(), "reply".into()]), &mut wire);
+    /// encode_message(&Message::from("alone"), &mut wire);
+    /// let mut run = WireRun::from_frames(wire.freeze()).unwrap();
+    /// let (first, rest) = run.pop_front_split().unwrap();
+    /// assert!(first.is_empty());
+    /// assert_eq!(rest, Some(Message::from("reply")));
+    /// assert_eq!(run.pop_front_split(), Some(("alone".into(), None)));
+    /// assert_eq!((run.len(), run.payload_len()), (0, 0));
+    /// ```
+    pub fn pop_front_split(&mut self) -> Option<(Bytes, Option<Message>)> {
+        if self.messages == 0 {
+            return None;
+        }
+        let (more, first) = self.next_frame()?;
+        let rest = if more {
+            let (more, second) = self.next_frame()?;
+            Some(if more {
+                self.rest_of_message(second)?
+            } else {
+                Message::single(second)
+            })
+        } else {
+            None
+        };
+        self.messages -= 1;
+        let len = first.len() + rest.as_ref().map_or(0, Message::byte_len);
+        self.payload = self.payload.saturating_sub(len);
+        Some((first, rest))
+    }
+
     /// The frames after `first` of a multipart message, up to its last.
     #[cold]
     fn rest_of_message(&mut self, first: Bytes) -> Option<Message> {

@@ -18,6 +18,11 @@ use tokio::sync::{Notify, futures::Notified};
 pub(crate) struct Signal {
     notify: Notify,
     waiters: AtomicUsize,
+    /// Moved on by every [`notify`](Signal::notify) and [`changed`](Signal::changed):
+    /// a wait that sees the same count before its last check and after its
+    /// registration knows that nothing changed in between (see
+    /// [`notices`](Signal::notices)).
+    notices: AtomicUsize,
 }
 
 /// A registered wait: while it lives, [`Signal::notify`] wakes the
@@ -34,6 +39,7 @@ pub(crate) struct Waiter<'a> {
 impl Signal {
     /// Wakes every wait registered now. Call it after the change it announces.
     pub(crate) fn notify(&self) {
+        self.notices.fetch_add(1, Ordering::Relaxed);
         // Orders the change (made under a lock whose release does not order it
         // with the load below) before the look for waiters; pairs with the fence
         // in `waiter`.
@@ -41,6 +47,26 @@ impl Signal {
         if self.waiters.load(Ordering::Relaxed) > 0 {
             self.notify.notify_waiters();
         }
+    }
+
+    /// Counts a change that wakes nobody (a wait registered now would not be
+    /// woken for it) but that a wait's check may see: see
+    /// [`notices`](Signal::notices).
+    pub(crate) fn changed(&self) {
+        self.notices.fetch_add(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+    }
+
+    /// How many changes were announced so far. A wait that read this before it
+    /// last checked its condition, then registered (a [`waiter`](Signal::waiter)
+    /// and its [`notified`](Waiter::notified) future, enabled) and reads the
+    /// same count again, may skip checking the condition again: a change made
+    /// after that check was announced after it, so either it moved the count
+    /// that this second read sees (the two fences order it), or its
+    /// notification came after the registration and wakes the wait.
+    pub(crate) fn notices(&self) -> usize {
+        fence(Ordering::SeqCst);
+        self.notices.load(Ordering::Relaxed)
     }
 
     /// Registers a wait.
@@ -56,6 +82,11 @@ impl Signal {
 impl<'a> Waiter<'a> {
     /// A future that completes at the next [`Signal::notify`] (made before the
     /// condition is checked: it sees every notification from its making on).
+    ///
+    /// It need not be enabled or polled first: a `Notify`'s `notify_waiters`,
+    /// the only notification a `Signal` makes, reaches every `Notified` made
+    /// before it (enabling it took the `Notify`'s lock once more per wait, and
+    /// its first poll takes it anyway).
     pub(crate) fn notified(&self) -> Notified<'a> {
         self.signal.notify.notified()
     }
@@ -116,7 +147,7 @@ mod tests {
                 let waiter = signal.waiter();
                 let notified = waiter.notified();
                 tokio::pin!(notified);
-                notified.as_mut().enable();
+                // Not enabled: the making registers it (see `Waiter::notified`).
                 if !flag.load(Ordering::Relaxed) {
                     tokio::time::timeout(Duration::from_secs(5), notified)
                         .await

@@ -81,6 +81,30 @@ pub(crate) trait Pattern: Send + 'static {
         Ok(Some(msg))
     }
 
+    /// Whether the pattern takes a peer's message split after its first frame
+    /// ([`recv_split`](Pattern::recv_split)): it strips an envelope, and a
+    /// message that arrived in wire form then needs no frame vector of its own
+    /// (see [`WireRun::pop_front_split`](zocket_proto::WireRun::pop_front_split)).
+    fn splits_recv(&self) -> bool {
+        false
+    }
+
+    /// [`recv`](Self::recv) of a message given as its first frame and the
+    /// frames after it (`None`: it had one frame), for a pattern that
+    /// [`splits_recv`](Pattern::splits_recv).
+    fn recv_split(
+        &mut self,
+        pipe: PipeId,
+        first: Bytes,
+        rest: Option<Message>,
+    ) -> Result<Option<Message>, Error> {
+        let mut msg = Message::single(first);
+        for frame in rest.into_iter().flatten() {
+            msg.push_back(frame);
+        }
+        self.recv(pipe, msg)
+    }
+
     /// Like [`recv`](Self::recv), for one of the pattern's own messages (from
     /// [`take_events`](Self::take_events)) as the application receives it. Patterns
     /// that must tell their own messages from the peers' (ROUTER's notifications, which

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use zocket_proto::Message;
 
 use super::envelope::{Request, probe_traffic, random_u32};
@@ -54,32 +55,33 @@ impl Req {
         }
     }
 
-    /// The body of `msg` if it is the awaited reply.
-    fn accept(pending: &Pending, pipe: PipeId, msg: Message) -> Option<Message> {
+    /// The body of a reply (given as its first frame and the rest) if it is the
+    /// awaited one.
+    fn accept(pending: &Pending, pipe: PipeId, first: Bytes, rest: Message) -> Option<Message> {
         if pipe != pending.pipe && !pending.pipe_gone {
             return None;
         }
-        let mut frames = msg.into_iter();
-        if let Some(id) = pending.request_id {
-            if frames.next()? != id.to_ne_bytes()[..] {
-                return None;
+        let body = match pending.request_id {
+            None if first.is_empty() => rest,
+            Some(id) if first[..] == id.to_ne_bytes()[..] => {
+                let mut frames = rest.into_iter();
+                if !frames.next()?.is_empty() {
+                    return None;
+                }
+                frames.collect()
             }
-        }
-        if !frames.next()?.is_empty() {
-            return None;
-        }
-        let body: Message = frames.collect();
+            _ => return None,
+        };
         (!body.is_empty()).then_some(body)
     }
 }
 
-/// Whether a reply has the shape a REQ accepts on the wire: `[empty][body…]`, or
-/// `[4-byte request id][empty][body…]`.
-fn well_formed(msg: &Message) -> bool {
-    let f = msg.frames();
-    match f {
-        [first, _, ..] if first.is_empty() => true,
-        [id, empty, _, ..] => id.len() == 4 && empty.is_empty(),
+/// Whether a reply, given as its first frame and the rest, has the shape a REQ
+/// accepts on the wire: `[empty][body…]`, or `[4-byte request id][empty][body…]`.
+fn well_formed(first: &Bytes, rest: Option<&Message>) -> bool {
+    match rest.map(Message::frames) {
+        Some([_, ..]) if first.is_empty() => true,
+        Some([empty, _, ..]) => first.len() == 4 && empty.is_empty(),
         _ => false,
     }
 }
@@ -127,10 +129,29 @@ impl Pattern for Req {
     }
 
     fn recv(&mut self, pipe: PipeId, msg: Message) -> Result<Option<Message>, Error> {
+        let mut frames = msg.into_iter();
+        let Some(first) = frames.next() else {
+            return self.recv_split(pipe, Bytes::new(), None);
+        };
+        let rest: Message = frames.collect();
+        let rest = (!rest.is_empty()).then_some(rest);
+        self.recv_split(pipe, first, rest)
+    }
+
+    fn splits_recv(&self) -> bool {
+        true
+    }
+
+    fn recv_split(
+        &mut self,
+        pipe: PipeId,
+        first: Bytes,
+        rest: Option<Message>,
+    ) -> Result<Option<Message>, Error> {
         if self.broken.contains(&pipe) {
             return Ok(None);
         }
-        if !well_formed(&msg) {
+        if !well_formed(&first, rest.as_ref()) {
             // libzmq's REQ session treats a reply without a delimiter as a protocol
             // error and drops the connection (it is not reconnected).
             if let Some(p) = self.lb.get(pipe) {
@@ -139,10 +160,10 @@ impl Pattern for Req {
             self.broken.push(pipe);
             return Ok(None);
         }
-        let Some(pending) = &self.pending else {
+        let (Some(pending), Some(rest)) = (&self.pending, rest) else {
             return Ok(None);
         };
-        let body = Self::accept(pending, pipe, msg);
+        let body = Self::accept(pending, pipe, first, rest);
         if body.is_some() {
             self.pending = None;
         }
