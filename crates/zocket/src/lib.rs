@@ -49,12 +49,14 @@
 //!   A receive that has to wait on a socket with a few tcp or ipc connections
 //!   (up to 8) reads them itself, on the application's thread, as long as
 //!   messages come one at a time (requests, replies): the worker only passes
-//!   the wake-up on, and the round trip costs one thread hand-off per side
-//!   instead of two. Once messages stream in (more already waiting, or one of
+//!   the wake-up on, and a message received costs one thread hand-off instead
+//!   of two. Once messages stream in (more already waiting, or one of
 //!   16 KiB or more), the next waits leave reading to the worker again, so that
-//!   it overlaps with the application's work. A connection that has written out
-//!   a stream of several messages (not a single reply, and not a PUB's, XPUB's
-//!   or RADIO's) gives its worker's core away once
+//!   it overlaps with the application's work. A message sent just after one
+//!   was received (a reply, the next request) is written to the connection by
+//!   the sending thread itself, without waking the worker. A connection that
+//!   has written out a stream of several messages (not a single reply, and not
+//!   a PUB's, XPUB's or RADIO's) gives its worker's core away once
 //!   ([`std::thread::yield_now`]) before taking the next ones, so that a sender
 //!   sharing that core queues a large batch: the worker then makes one system
 //!   call per hundreds of small messages rather than per handful.
@@ -62,9 +64,11 @@
 //! [`blocking`] sockets run on a background runtime of their own and need no choice.
 //! A blocking receive that has to wait sleeps in a poller of its own on the
 //! sockets of the connections it reads itself (as above), so that a reply wakes
-//! the receiving thread directly, with no worker in between: the round trip of a
-//! current-thread runtime, with a worker still writing and keeping heartbeats
-//! while the application computes.
+//! the receiving thread directly, with no worker in between. Its requests and
+//! replies, unlike the async API's, go to the worker, which writes them while
+//! the sending thread goes on to its next receive: on a 2-vCPU VM that made a
+//! request-reply round trip nearly twice as fast as writing them itself (see
+//! below). The worker also keeps heartbeats while the application computes.
 //!
 //! What the choice costs in a request-reply loop, measured on a 2-vCPU VM
 //! (`bench/README.md`, REQ↔REP p50 against libzmq's over loopback, six runs):

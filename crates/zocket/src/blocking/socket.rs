@@ -55,8 +55,12 @@ impl Socket {
 
     /// Creates a socket of type `socket_type` on `ctx`.
     pub fn with_context(ctx: &Context, socket_type: SocketType) -> Result<Socket> {
+        let inner = crate::Socket::new(socket_type)?;
+        // Its receives sleep on the connections themselves: requests and
+        // replies are best written by the worker (see `Core::set_direct_writes`).
+        inner.core().set_direct_writes(false);
         Ok(Socket {
-            inner: crate::Socket::new(socket_type)?,
+            inner,
             ctx: ctx.clone(),
             poller: std::sync::Mutex::new(None),
         })
@@ -259,5 +263,24 @@ impl Socket {
     pub fn close(self) -> Result<()> {
         let Socket { inner, ctx, .. } = self;
         ctx.block_on(inner.close())?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blocking_sockets_engines_write_its_messages_and_an_async_sockets_lend() {
+        let ctx = Context::builder().build().unwrap();
+        let blocking = Socket::with_context(&ctx, SocketType::Req).unwrap();
+        assert!(!blocking.as_async().core().direct_writes());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let async_socket = rt
+            .block_on(async { crate::Socket::new(SocketType::Req) })
+            .unwrap();
+        assert!(async_socket.core().direct_writes());
     }
 }

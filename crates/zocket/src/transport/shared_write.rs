@@ -4,9 +4,8 @@
 //! An engine with nothing to write lends the write half to its pipe
 //! ([`Pipe::lend`](crate::pipe::Pipe::lend)); the next small message sent on that
 //! pipe is written by the sending thread itself, without waking the engine's task.
-//! That takes one thread hand-off out of each request and reply (engines lend
-//! only where that pays: on a current-thread runtime, or when the process has
-//! one CPU; see `engine::zmtp::lends_write_half`). The engine takes
+//! That takes one thread hand-off out of each request and reply (blocking sockets
+//! do without it: see `Core::set_direct_writes`). The engine takes
 //! the half back ([`Pipe::reclaim`](crate::pipe::Pipe::reclaim)) before it writes
 //! anything itself, and both sides write only under the pipe's lock, so bytes never
 //! interleave.
