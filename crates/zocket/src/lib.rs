@@ -71,12 +71,12 @@
 //! below). The worker also keeps heartbeats while the application computes.
 //!
 //! What the choice costs in a request-reply loop, measured on a 2-vCPU VM
-//! (`bench/README.md`, REQ↔REP p50 against libzmq's over loopback, six runs):
-//! 0.59–0.73× on a current-thread runtime or with blocking sockets, where a
-//! reply wakes one thread per process, and 0.78–0.86× from `block_on` on a
-//! multi-thread runtime, where it wakes the worker and then the application's
-//! thread, which the kernel usually puts on the other, idle CPU (the dearer
-//! wake-up of the two on a VM).
+//! (`bench/README.md`, REQ↔REP p50 against libzmq's over loopback, two runs
+//! in session 17): 0.38–0.44× with blocking sockets, 0.67–0.69× on a
+//! current-thread runtime, where a reply wakes one thread per process, and
+//! 0.84–0.87× from `block_on` on a multi-thread runtime, where it wakes the
+//! worker and then the application's thread, which the kernel usually puts on
+//! the other, idle CPU (the dearer wake-up of the two on a VM).
 
 pub mod blocking;
 mod core;
