@@ -484,17 +484,17 @@ impl Core {
         self.direct_writes.load(Ordering::Relaxed)
     }
 
-    /// Lets the engines lend their write half to the senders (the default), or
+    /// Lets the engines lend their write half to the senders (the default,
+    /// where the runtime allows it: see `engine::zmtp::lends_write_half`), or
     /// not: a blocking socket's requests and replies go through the pipe and
-    /// are written by the connection's worker.
+    /// are written by the connection's worker, whatever the CPUs.
     ///
     /// A blocking receive sleeps on its connections' sockets itself (see
-    /// [`transport::hint`](crate::transport::hint)), so a round trip need not
-    /// wake a worker at all; yet on a 2-vCPU VM (bench runner, REQ↔REP p50
-    /// against libzmq's, 10 repetitions, two runs) it ran at 0.37–0.40× when
-    /// the worker wrote the requests and replies and 0.68× when the sending
-    /// thread did, with the async API on a one-worker runtime at 0.85–0.86×
-    /// writing them itself and 0.93–1.08× not (hence the default).
+    /// [`transport::hint`](crate::transport::hint)); on a 2-vCPU VM a
+    /// REQ↔REP round trip between blocking sockets took 27 µs of p50 with the
+    /// worker writing and 67 µs with the sending thread writing (peers
+    /// started by hand, alternating); in the bench runner 0.37–0.40× libzmq's
+    /// against 0.68×.
     pub(crate) fn set_direct_writes(&self, on: bool) {
         self.direct_writes.store(on, Ordering::Relaxed);
     }

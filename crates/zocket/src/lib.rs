@@ -36,7 +36,9 @@
 //! - On a **current-thread** runtime (`#[tokio::main(flavor = "current_thread")]`)
 //!   they share the application's thread: no hand-off between threads, hence the
 //!   lowest round-trip latency and, with few cores per process, the highest
-//!   small-message throughput (`bench/README.md`, rows `zocket-ct`). Sends that
+//!   small-message throughput (`bench/README.md`, rows `zocket-ct`). A message
+//!   sent just after one was received (a reply, the next request) is written to
+//!   the connection by the sending task itself. Sends that
 //!   never wait (PUB, RADIO, ROUTER, … drop at the HWM) spend tokio's cooperative
 //!   budget, so a loop of them still lets the connections run; a long
 //!   computation between two awaits holds them up, heartbeats included.
@@ -52,9 +54,13 @@
 //!   the wake-up on, and a message received costs one thread hand-off instead
 //!   of two. Once messages stream in (more already waiting, or one of
 //!   16 KiB or more), the next waits leave reading to the worker again, so that
-//!   it overlaps with the application's work. A message sent just after one
-//!   was received (a reply, the next request) is written to the connection by
-//!   the sending thread itself, without waking the worker. A connection that
+//!   it overlaps with the application's work. Every message is written by the
+//!   worker, a reply too: written by the sending thread, it saved a hand-off
+//!   but made each process's threads chase each other across CPUs, which cost
+//!   more on a 2-vCPU VM (REQ↔REP p50 0.70–0.79× libzmq's written by the
+//!   worker, 0.87–0.89× by the sender). Only where the process may use a
+//!   single CPU, and the hand-off is a context switch, does the sender write
+//!   it. A connection that
 //!   has written out a stream of several messages (not a single reply, and not
 //!   a PUB's, XPUB's or RADIO's) gives its worker's core away once
 //!   ([`std::thread::yield_now`]) before taking the next ones, so that a sender

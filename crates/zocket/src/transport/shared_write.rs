@@ -4,8 +4,10 @@
 //! An engine with nothing to write lends the write half to its pipe
 //! ([`Pipe::lend`](crate::pipe::Pipe::lend)); the next small message sent on that
 //! pipe is written by the sending thread itself, without waking the engine's task.
-//! That takes one thread hand-off out of each request and reply (blocking sockets
-//! do without it: see `Core::set_direct_writes`). The engine takes
+//! That takes one thread hand-off out of each request and reply. Engines lend
+//! only where that pays: on a current-thread runtime, or when the process may
+//! use one CPU, and never for a blocking socket (see
+//! `engine::zmtp::lends_write_half` and `Core::set_direct_writes`). The engine takes
 //! the half back ([`Pipe::reclaim`](crate::pipe::Pipe::reclaim)) before it writes
 //! anything itself, and both sides write only under the pipe's lock, so bytes never
 //! interleave.
