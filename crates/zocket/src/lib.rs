@@ -71,18 +71,18 @@
 //! A blocking receive that has to wait sleeps in a poller of its own on the
 //! sockets of the connections it reads itself (as above), so that a reply wakes
 //! the receiving thread directly, with no worker in between. Its requests and
-//! replies, unlike the async API's, go to the worker, which writes them while
-//! the sending thread goes on to its next receive: on a 2-vCPU VM that made a
-//! request-reply round trip nearly twice as fast as writing them itself (see
-//! below). The worker also keeps heartbeats while the application computes.
+//! replies go to the worker (whatever the CPUs), which writes them while the
+//! sending thread goes on to its next receive: on a 2-vCPU VM that made a
+//! request-reply round trip more than twice as fast as writing them itself (27
+//! against 67 µs of p50). The worker also keeps heartbeats while the
+//! application computes.
 //!
 //! What the choice costs in a request-reply loop, measured on a 2-vCPU VM
 //! (`bench/README.md`, REQ↔REP p50 against libzmq's over loopback, two runs
-//! in session 17): 0.38–0.44× with blocking sockets, 0.67–0.69× on a
-//! current-thread runtime, where a reply wakes one thread per process, and
-//! 0.84–0.87× from `block_on` on a multi-thread runtime, where it wakes the
-//! worker and then the application's thread, which the kernel usually puts on
-//! the other, idle CPU (the dearer wake-up of the two on a VM).
+//! in session 17): 0.30–0.32× with blocking sockets, 0.61–0.73× from
+//! `block_on` on a multi-thread runtime and 0.69–0.72× on a current-thread
+//! runtime. On a VM whose idle CPUs halt, most of a round trip is waking them;
+//! pinned to one CPU a round trip took 31 µs against 60–80 spread over two.
 
 pub mod blocking;
 mod core;
