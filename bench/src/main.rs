@@ -215,6 +215,14 @@ fn run_bench(args: &[String]) -> Result<(), String> {
             .and_then(|o| String::from_utf8(o.stdout).ok())
             .map(|s| s.trim().to_string())
             .unwrap_or_default(),
+        commit: std::process::Command::new("git")
+            .args(["describe", "--always", "--dirty"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|| "unknown".into()),
         zmqrs_version: if cfg!(feature = "zmqrs") {
             "0.4".into()
         } else {

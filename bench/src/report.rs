@@ -44,6 +44,9 @@ pub(crate) struct Meta {
     pub(crate) kernel: String,
     pub(crate) libzmq_version: String,
     pub(crate) rustc: String,
+    /// The commit of the checkout the bench was built from (`git describe
+    /// --always --dirty`), so that a stored run names the library it measured.
+    pub(crate) commit: String,
     pub(crate) zmqrs_version: String,
     pub(crate) rzmq_version: String,
 }
@@ -221,7 +224,7 @@ pub(crate) fn markdown(
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "Run {} · `{}` · {} rep(s) (REQ↔REP {}){} · {} CPUs ({}) · Linux {} · libzmq {} · zmq.rs {} · rzmq {} · {}\n",
+        "Run {} · `{}` · {} rep(s) (REQ↔REP {}){} · {} CPUs ({}) · Linux {} · libzmq {} · zmq.rs {} · rzmq {} · {} · commit {}\n",
         meta.started,
         meta.args,
         meta.reps,
@@ -234,6 +237,7 @@ pub(crate) fn markdown(
         meta.zmqrs_version,
         meta.rzmq_version,
         meta.rustc,
+        meta.commit,
     );
     let libzmq = impls.iter().position(|i| i.name == "libzmq");
     // One table per kind and transport, in the order the scenarios come.
@@ -414,7 +418,7 @@ pub(crate) fn json(meta: &Meta, scenarios: &[Scenario], impls: &[Impl], runs: &[
     let mut j = String::from("{\n");
     let _ = writeln!(
         j,
-        "  \"meta\": {{\"started\": {}, \"args\": {}, \"reps\": {}, \"quick\": {}, \"cpus\": {}, \"cpu_model\": {}, \"kernel\": {}, \"libzmq\": {}, \"zmqrs\": {}, \"rzmq\": {}, \"rustc\": {}}},",
+        "  \"meta\": {{\"started\": {}, \"args\": {}, \"reps\": {}, \"quick\": {}, \"cpus\": {}, \"cpu_model\": {}, \"kernel\": {}, \"libzmq\": {}, \"zmqrs\": {}, \"rzmq\": {}, \"rustc\": {}, \"commit\": {}}},",
         json_str(&meta.started),
         json_str(&meta.args),
         meta.reps,
@@ -425,7 +429,8 @@ pub(crate) fn json(meta: &Meta, scenarios: &[Scenario], impls: &[Impl], runs: &[
         json_str(&meta.libzmq_version),
         json_str(&meta.zmqrs_version),
         json_str(&meta.rzmq_version),
-        json_str(&meta.rustc)
+        json_str(&meta.rustc),
+        json_str(&meta.commit)
     );
     j.push_str("  \"scenarios\": [");
     for (i, s) in scenarios.iter().enumerate() {
