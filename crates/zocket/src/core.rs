@@ -883,15 +883,21 @@ impl Core {
     /// `taken`, for the next receives.
     fn hand_over(&self, mut batch: impl Iterator<Item = Message>) -> Option<Message> {
         let first = batch.next();
+        self.leave_taken(|taken| taken.extend(batch));
+        first
+    }
+
+    /// Puts the rest of a batch in `taken` with `put`; if anything waits
+    /// there then, counts it as a change: another receive that is about to
+    /// wait may skip its last check only if it sees it (see
+    /// `Signal::notices`).
+    fn leave_taken(&self, put: impl FnOnce(&mut Queued)) {
         let mut taken = lock(&self.taken);
-        taken.extend(batch);
+        put(&mut taken);
         if !taken.is_empty() {
             drop(taken);
-            // Another receive that is about to wait may skip its last check
-            // only if it sees this (see `Signal::notices`).
             self.recv_ready.changed();
         }
-        first
     }
 
     /// [`hand_over`](Self::hand_over) of a batch the pattern maps (ROUTER:
@@ -914,12 +920,7 @@ impl Core {
     /// undecoded in `taken` (when nothing else waits there).
     fn hand_over_wire(&self, mut wire: WireRun) -> Option<Message> {
         let first = wire.pop_front();
-        let mut taken = lock(&self.taken);
-        taken.extend_wire(wire);
-        if !taken.is_empty() {
-            drop(taken);
-            self.recv_ready.changed();
-        }
+        self.leave_taken(|taken| taken.extend_wire(wire));
         first
     }
 
